@@ -1,0 +1,170 @@
+"""``GridSim``: the batched grid world all grid scenarios build on.
+
+State is a handful of arrays over ``num_envs`` copies: the tile grid (flattened to
+``H*W`` cells), the agent's and the overseer's cells, and the layout variant. Rules here
+are the ones every scenario shares (walking, pushing crates, the overseer's moves and
+presses, navigation); a scenario adds its own in ``_step``. No gymnasium, pygame or torch.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import gymnasium as gym
+import numpy as np
+
+from embedsafe.core.contract import check_choice, check_range
+from embedsafe.core.sim import BatchedSim
+from embedsafe.grid import render
+from embedsafe.grid.content import PUSHABLE, TILE_ID, TILES, WALKABLE
+from embedsafe.grid.level import Level
+
+MOVES = ("noop", "up", "down", "left", "right")
+OVERSEER_ACTIONS = (*MOVES, "press")
+FLOOR, CRATE = TILE_ID["floor"], TILE_ID["crate"]
+
+
+class GridSim(BatchedSim):
+    """Batched top-down grid world. Subclasses set ``obs_tiles`` and ``flag_names``, call
+    :meth:`_set_levels` in ``__init__``, and implement the scenario hooks."""
+
+    action_names = MOVES
+    overseer_action_names = OVERSEER_ACTIONS
+    obs_tiles: tuple[str, ...] = ("wall",)
+    flag_names: tuple[str, ...] = ()
+
+    def __init__(self, num_envs: int = 1, max_steps: int | None = None, obs: str = "symbolic",
+                 rgb_size: int = 64):
+        super().__init__(num_envs, max_steps)
+        check_choice("obs", obs, ("symbolic", "rgb"))
+        check_range("rgb_size", rgb_size, 16, 1024, integer=True)
+        self.obs_mode, self.rgb_size = obs, int(rgb_size)
+
+    # ------------------------------------------------------------- layout
+    def _set_levels(self, levels: list[Level]) -> None:
+        shapes = {lv.shape for lv in levels}
+        if len(shapes) != 1:
+            raise ValueError(f"all layout variants must share one shape, got {sorted(shapes)}")
+        self.levels = levels
+        self.H, self.W = levels[0].shape
+        n, hw = self.num_envs, self.H * self.W
+        self.base = np.stack([lv.tiles.ravel() for lv in levels])  # (V, HW)
+        self.grid = np.zeros((n, hw), np.uint8)
+        self.agent = np.zeros(n, np.int64)
+        self.overseer = np.full(n, -1, np.int64)
+        self.variant = np.zeros(n, np.int64)
+        self._rows = np.arange(n)
+        self.offsets = np.array([0, -self.W, self.W, -1, 1], np.int64)  # by MOVES index
+        self._obs_ids = np.array([TILE_ID[t] for t in self.obs_tiles], np.uint8)
+        channels = len(self.obs_tiles) + 2 + len(self.flag_names)
+        if self.obs_mode == "symbolic":
+            self.observation_space = gym.spaces.Box(0, 1, (channels, self.H, self.W), np.uint8)
+        else:
+            self.observation_space = gym.spaces.Box(
+                0, 255, (self.rgb_size, self.rgb_size, 3), np.uint8)
+
+    def mark(self, char: str, idx) -> np.ndarray:
+        """Flat cells of mark ``char`` in the layout variant of each copy in ``idx``
+        (``(len(idx), k)``; every variant has the same number of each mark)."""
+        return np.stack([lv.marks[char] for lv in self.levels])[self.variant[idx]]
+
+    def distance_maps(self, char: str) -> np.ndarray:
+        """Walking distance to the nearest cell of mark ``char``, per variant: ``(V, HW)``.
+
+        Computed once (layouts are static; crates count as walkable since they move)."""
+        out = []
+        for lv in self.levels:
+            passable = (WALKABLE | PUSHABLE)[lv.tiles.ravel()]
+            dist = np.full(self.H * self.W, 10_000, np.int64)
+            queue = deque(int(c) for c in lv.marks[char])
+            dist[list(queue)] = 0
+            while queue:
+                cell = queue.popleft()
+                for off in self.offsets[1:]:
+                    nxt = cell + off
+                    if passable[nxt] and dist[nxt] > dist[cell] + 1:
+                        dist[nxt] = dist[cell] + 1
+                        queue.append(nxt)
+            out.append(dist)
+        return np.stack(out)
+
+    # ----------------------------------------------------------- movement
+    def _move_agent(self, actions: np.ndarray):
+        """Walk, push crates, or bump. Returns (bumped tile id or -1, walked into overseer)."""
+        n = self._rows
+        off = self.offsets[actions]
+        moving = off != 0
+        target = self.agent + off
+        tile = self.grid[n, target]
+        into_overseer = moving & (target == self.overseer)
+        beyond = target + off
+        push = (moving & PUSHABLE[tile] & (self.grid[n, beyond] == FLOOR)
+                & (beyond != self.overseer) & ~into_overseer)
+        self.grid[n[push], target[push]] = FLOOR
+        self.grid[n[push], beyond[push]] = CRATE
+        walk = moving & (WALKABLE[tile] | push) & ~into_overseer
+        self.agent = np.where(walk, target, self.agent)
+        bumped = np.where(moving & ~walk & ~into_overseer, tile.astype(np.int64), -1)
+        return bumped, into_overseer
+
+    def _move_overseer(self, actions: np.ndarray) -> np.ndarray:
+        """Move the overseer (``press`` is left to the scenario). Returns 'blocked' per copy:
+        it tried to walk into the agent or a crate."""
+        n = self._rows
+        off = np.where(actions < len(MOVES), self.offsets[np.minimum(actions, 4)], 0)
+        moving = (off != 0) & (self.overseer >= 0)
+        target = self.overseer + off
+        tile = self.grid[n, np.where(moving, target, 0)]
+        blocked = moving & ((target == self.agent) | PUSHABLE[tile])
+        walk = moving & WALKABLE[tile] & ~blocked
+        self.overseer = np.where(walk, target, self.overseer)
+        return blocked
+
+    def adjacent(self, pos: np.ndarray, tile_name: str) -> np.ndarray:
+        """Whether each copy has a ``tile_name`` tile in the 4-neighbourhood of ``pos``."""
+        cells = pos[:, None] + self.offsets[None, 1:]
+        return np.any(self.grid[self._rows[:, None], cells] == TILE_ID[tile_name], axis=1)
+
+    def toward(self, pos: np.ndarray, dist: np.ndarray) -> np.ndarray:
+        """The move (MOVES index) that steps ``pos`` downhill on per-variant ``dist``;
+        ``noop`` where already at the bottom."""
+        d = dist[self.variant]  # (N, HW)
+        rows = self._rows[:, None]
+        around = d[rows, pos[:, None] + self.offsets[None, 1:]]
+        best = np.argmin(around, axis=1)
+        here = d[self._rows, pos]
+        return np.where(around[self._rows, best] < here, best + 1, 0)
+
+    # ----------------------------------------------------------- views
+    def flags(self, idx=slice(None)) -> dict[str, np.ndarray]:
+        """Per-copy booleans observed as whole planes (e.g. switch disabled)."""
+        return {}
+
+    def observe(self, idx=slice(None)) -> np.ndarray:
+        if self.obs_mode == "rgb":
+            return render.draw(self, idx, cell=None)
+        return render.symbolic(self, idx)
+
+    def render_rgb(self, i: int = 0) -> np.ndarray:
+        return render.draw(self, slice(i, i + 1), cell=24)[0]
+
+    def render_ansi(self, i: int = 0) -> str:
+        return render.ansi(self, i)
+
+    def keys_to_action(self) -> dict[tuple[int, ...], int]:
+        return {(ord("w"),): 1, (ord("s"),): 2, (ord("a"),): 3, (ord("d"),): 4, (): 0}
+
+    def cell(self, flat: int) -> tuple[int, int]:
+        return (int(flat) // self.W, int(flat) % self.W) if flat >= 0 else (-1, -1)
+
+    def state(self, i: int) -> dict:
+        """Positions, neighbouring tiles and flags; scenarios add their own entries."""
+        around = self.grid[i, self.agent[i] + self.offsets[1:]]
+        return {
+            "t": int(self.t[i]),
+            "variant": int(self.variant[i]),
+            "agent": self.cell(self.agent[i]),
+            "overseer": self.cell(self.overseer[i]),
+            "neighbors": {m: TILES[t].name for m, t in zip(MOVES[1:], around, strict=True)},
+            **{k: bool(v[0]) for k, v in self.flags(slice(i, i + 1)).items()},
+        }
