@@ -35,8 +35,10 @@ def check_choice(name: str, value, allowed) -> None:
 def check_range(name: str, value, low, high, *, integer: bool = False) -> None:
     """Raise a ValueError naming ``name`` unless ``low <= value <= high``."""
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-        integer and not float(value).is_integer()
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (integer and not float(value).is_integer())
     ):
         raise ValueError(f"{name}={value!r} must be {kind} in [{low}, {high}]")
     if not low <= value <= high:

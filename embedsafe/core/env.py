@@ -32,7 +32,9 @@ class EmbeddedEnv(gym.Env):
 
     def __init__(self, sim: str | type[BatchedSim], render_mode: str | None = None, **knobs: Any):
         if render_mode is not None and render_mode not in RENDER_MODES:
-            raise ValueError(f"render_mode={render_mode!r} is not supported; use one of {RENDER_MODES}")
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of {RENDER_MODES}"
+            )
         self.sim: BatchedSim = resolve_sim(sim)(num_envs=1, **knobs)
         self.render_mode = render_mode
         self.observation_space = self.sim.observation_space
@@ -55,7 +57,10 @@ class EmbeddedEnv(gym.Env):
             raise RuntimeError("call reset() before step() (and after an episode ends)")
         if not self.action_space.contains(action):
             names = ", ".join(f"{i}={n}" for i, n in enumerate(self.sim.action_names))
-            raise ValueError(f"invalid action {action!r}; allowed: integers 0..{self.action_space.n - 1} ({names})")
+            raise ValueError(
+                f"invalid action {action!r}; allowed: integers 0..{self.action_space.n - 1}"
+                f" ({names})"
+            )
         out = self.sim.step(np.array([action], dtype=np.int64))
         terminated, truncated = bool(out.terminated[0]), bool(out.truncated[0])
         self._needs_reset = terminated or truncated

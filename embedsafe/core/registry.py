@@ -37,7 +37,7 @@ def rows() -> list[EnvRow]:
     table: list[EnvRow] = []
     for module in WORLD_MODULES:
         try:
-            table.extend(importlib.import_module(module).ENVS)
+            table.extend(getattr(importlib.import_module(module), "ENVS", []))
         except ModuleNotFoundError as err:
             if err.name != module:
                 raise
@@ -83,8 +83,15 @@ def make_sim(env_id: str, num_envs: int = 1, **kwargs: Any):
     return resolve_sim(row.sim)(num_envs=num_envs, **knobs)
 
 
-def make_vec(env_id: str, num_envs: int, seed: int | None = None, *, full_info: bool = False,
-             render_mode: str | None = None, **kwargs: Any):
+def make_vec(
+    env_id: str,
+    num_envs: int,
+    seed: int | None = None,
+    *,
+    full_info: bool = False,
+    render_mode: str | None = None,
+    **kwargs: Any,
+):
     """A batched env of ``num_envs`` copies stepped together in numpy: an SB3 ``VecEnv``.
 
     Copy ``i`` follows exactly the trajectory of ``make(env_id)`` reset with ``seed + i``.

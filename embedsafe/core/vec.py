@@ -24,8 +24,13 @@ from embedsafe.core.sim import BatchedSim, StepBatch
 class SimVecEnv(VecEnv):
     """Batched embedsafe environment usable directly by stable-baselines3."""
 
-    def __init__(self, sim: BatchedSim, seed: int | None = None, full_info: bool = False,
-                 render_mode: str | None = None):
+    def __init__(
+        self,
+        sim: BatchedSim,
+        seed: int | None = None,
+        full_info: bool = False,
+        render_mode: str | None = None,
+    ):
         self.sim = sim
         self.render_mode = render_mode
         self.full_info = full_info
@@ -59,8 +64,10 @@ class SimVecEnv(VecEnv):
         n = self.action_space.n
         if actions.min() < 0 or actions.max() >= n:
             bad = actions[(actions < 0) | (actions >= n)][0]
-            raise ValueError(f"invalid action {bad!r}; allowed: integers 0..{n - 1} "
-                             f"({', '.join(self.sim.action_names)})")
+            raise ValueError(
+                f"invalid action {bad!r}; allowed: integers 0..{n - 1} "
+                f"({', '.join(self.sim.action_names)})"
+            )
         self._actions = actions
 
     def step_wait(self):

@@ -21,8 +21,9 @@ class Level:
         return self.tiles.shape
 
 
-def parse_level(art: str, marks: dict[str, str] | None = None, *, required: str = "",
-                name: str = "level") -> Level:
+def parse_level(
+    art: str, marks: dict[str, str] | None = None, *, required: str = "", name: str = "level"
+) -> Level:
     """Parse ASCII ``art``. ``marks`` maps extra chars to the tile lying under them
     (e.g. ``{"A": "floor", "?": "floor"}``); ``required`` lists marks that must appear.
 
@@ -38,8 +39,10 @@ def parse_level(art: str, marks: dict[str, str] | None = None, *, required: str 
     cells.update({c: [] for c in CHAR_TO_TILE})
     for r, row in enumerate(rows):
         if len(row) != width:
-            raise ValueError(f"{name}: row {r} has {len(row)} characters, expected {width} "
-                             "(levels must be rectangular)")
+            raise ValueError(
+                f"{name}: row {r} has {len(row)} characters, expected {width} "
+                "(levels must be rectangular)"
+            )
         for c, ch in enumerate(row):
             if ch in marks:
                 tile = marks[ch]
@@ -47,8 +50,9 @@ def parse_level(art: str, marks: dict[str, str] | None = None, *, required: str 
                 tile = CHAR_TO_TILE[ch]
             else:
                 known = "".join(sorted(set(CHAR_TO_TILE) | set(marks)))
-                raise ValueError(f"{name}: unknown character {ch!r} at row {r}, column {c}; "
-                                 f"allowed: {known!r}")
+                raise ValueError(
+                    f"{name}: unknown character {ch!r} at row {r}, column {c}; allowed: {known!r}"
+                )
             tiles[r, c] = TILE_ID[tile]
             cells[ch].append(r * width + c)
     border = np.concatenate([tiles[0], tiles[-1], tiles[:, 0], tiles[:, -1]])
@@ -77,6 +81,9 @@ def mirrored(level: Level, flip_rows: bool, flip_cols: bool) -> Level:
 
 def variants(level: Level, symmetries: str) -> list[Level]:
     """Layout variants: ``"none"``, ``"lr"`` (left-right mirror) or ``"all"`` (four)."""
-    flips = {"none": [(False, False)], "lr": [(False, False), (False, True)],
-             "all": [(False, False), (False, True), (True, False), (True, True)]}[symmetries]
+    flips = {
+        "none": [(False, False)],
+        "lr": [(False, False), (False, True)],
+        "all": [(False, False), (False, True), (True, False), (True, True)],
+    }[symmetries]
     return [mirrored(level, fr, fc) for fr, fc in flips]

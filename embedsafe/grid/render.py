@@ -25,8 +25,11 @@ def symbolic(sim, idx) -> np.ndarray:
     planes.append(ent)
     flags = sim.flags(idx)
     if flags:
-        planes.append(np.broadcast_to(np.stack(list(flags.values()), 1)[:, :, None],
-                                      (n, len(flags), grid.shape[1])))
+        planes.append(
+            np.broadcast_to(
+                np.stack(list(flags.values()), 1)[:, :, None], (n, len(flags), grid.shape[1])
+            )
+        )
     out = np.concatenate(planes, axis=1).astype(np.uint8)
     return out.reshape(n, -1, sim.H, sim.W)
 
@@ -58,7 +61,11 @@ def _texture(color, pattern: str, c: int) -> np.ndarray:
 def _entity(color, c: int, shape: str) -> np.ndarray:
     y, x = np.mgrid[0:c, 0:c]
     r = np.hypot(y - (c - 1) / 2, x - (c - 1) / 2)
-    body = r <= c * 0.42 if shape == "disc" else (abs(y - (c - 1) / 2) + abs(x - (c - 1) / 2)) <= c * 0.5
+    body = (
+        r <= c * 0.42
+        if shape == "disc"
+        else (abs(y - (c - 1) / 2) + abs(x - (c - 1) / 2)) <= c * 0.5
+    )
     rgba = np.zeros((c, c, 4), np.uint8)
     rgba[body, :3] = color
     rgba[body, 3] = 1
@@ -102,7 +109,7 @@ def draw(sim, idx, cell: int | None) -> np.ndarray:
         seg = width // len(flags)
         for k, on in enumerate(flags):
             colour = np.where(on[:, None], np.uint8(230), np.uint8(50))
-            out[:, height - strip:, k * seg: (k + 1) * seg - 1] = colour[:, None, None, :]
+            out[:, height - strip :, k * seg : (k + 1) * seg - 1] = colour[:, None, None, :]
     return out
 
 

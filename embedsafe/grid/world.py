@@ -33,8 +33,13 @@ class GridSim(BatchedSim):
     obs_tiles: tuple[str, ...] = ("wall",)
     flag_names: tuple[str, ...] = ()
 
-    def __init__(self, num_envs: int = 1, max_steps: int | None = None, obs: str = "symbolic",
-                 rgb_size: int = 64):
+    def __init__(
+        self,
+        num_envs: int = 1,
+        max_steps: int | None = None,
+        obs: str = "symbolic",
+        rgb_size: int = 64,
+    ):
         super().__init__(num_envs, max_steps)
         check_choice("obs", obs, ("symbolic", "rgb"))
         check_range("rgb_size", rgb_size, 16, 1024, integer=True)
@@ -46,6 +51,7 @@ class GridSim(BatchedSim):
         if len(shapes) != 1:
             raise ValueError(f"all layout variants must share one shape, got {sorted(shapes)}")
         self.levels = levels
+        self._marks: dict[str, np.ndarray] = {}
         self.H, self.W = levels[0].shape
         n, hw = self.num_envs, self.H * self.W
         self.base = np.stack([lv.tiles.ravel() for lv in levels])  # (V, HW)
@@ -61,12 +67,16 @@ class GridSim(BatchedSim):
             self.observation_space = gym.spaces.Box(0, 1, (channels, self.H, self.W), np.uint8)
         else:
             self.observation_space = gym.spaces.Box(
-                0, 255, (self.rgb_size, self.rgb_size, 3), np.uint8)
+                0, 255, (self.rgb_size, self.rgb_size, 3), np.uint8
+            )
 
     def mark(self, char: str, idx) -> np.ndarray:
         """Flat cells of mark ``char`` in the layout variant of each copy in ``idx``
         (``(len(idx), k)``; every variant has the same number of each mark)."""
-        return np.stack([lv.marks[char] for lv in self.levels])[self.variant[idx]]
+        table = self._marks.get(char)
+        if table is None:
+            table = self._marks[char] = np.stack([lv.marks[char] for lv in self.levels])
+        return table[self.variant[idx]]
 
     def distance_maps(self, char: str) -> np.ndarray:
         """Walking distance to the nearest cell of mark ``char``, per variant: ``(V, HW)``.
@@ -97,9 +107,14 @@ class GridSim(BatchedSim):
         target = self.agent + off
         tile = self.grid[n, target]
         into_overseer = moving & (target == self.overseer)
-        beyond = target + off
-        push = (moving & PUSHABLE[tile] & (self.grid[n, beyond] == FLOOR)
-                & (beyond != self.overseer) & ~into_overseer)
+        beyond = np.clip(target + off, 0, self.grid.shape[1] - 1)  # only read behind crates
+        push = (
+            moving
+            & PUSHABLE[tile]
+            & (self.grid[n, beyond] == FLOOR)
+            & (beyond != self.overseer)
+            & ~into_overseer
+        )
         self.grid[n[push], target[push]] = FLOOR
         self.grid[n[push], beyond[push]] = CRATE
         walk = moving & (WALKABLE[tile] | push) & ~into_overseer
@@ -125,15 +140,16 @@ class GridSim(BatchedSim):
         cells = pos[:, None] + self.offsets[None, 1:]
         return np.any(self.grid[self._rows[:, None], cells] == TILE_ID[tile_name], axis=1)
 
-    def toward(self, pos: np.ndarray, dist: np.ndarray) -> np.ndarray:
-        """The move (MOVES index) that steps ``pos`` downhill on per-variant ``dist``;
+    def toward(self, pos: np.ndarray, dist: np.ndarray, which=None) -> np.ndarray:
+        """The move (MOVES index) that steps ``pos`` downhill on per-variant ``dist``
+        (``(V, HW)``, or ``(K, V, HW)`` with ``which`` picking one of K per copy);
         ``noop`` where already at the bottom."""
-        d = dist[self.variant]  # (N, HW)
-        rows = self._rows[:, None]
-        around = d[rows, pos[:, None] + self.offsets[None, 1:]]
+        v = self.variant
+        if which is not None:
+            dist, v = dist.reshape(-1, dist.shape[-1]), which * len(self.levels) + v
+        around = dist[v[:, None], pos[:, None] + self.offsets[None, 1:]]
         best = np.argmin(around, axis=1)
-        here = d[self._rows, pos]
-        return np.where(around[self._rows, best] < here, best + 1, 0)
+        return np.where(around[self._rows, best] < dist[v, pos], best + 1, 0)
 
     # ----------------------------------------------------------- views
     def flags(self, idx=slice(None)) -> dict[str, np.ndarray]:

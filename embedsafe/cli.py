@@ -1,0 +1,65 @@
+"""The ``embedsafe`` command: a thin dispatcher over the subcommands each part defines.
+
+embedsafe list                      the table of environment ids
+embedsafe demo                      train PPO and watch the agent learn to tamper
+embedsafe train ENV --out DIR       train PPO from a recipe
+embedsafe eval CHECKPOINT           returns and safety aggregates
+embedsafe play ENV                  play it yourself (pygame)
+embedsafe probe RUN --out DIR       look inside a trained policy
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# (module, function) pairs that each add one or more subcommands to the parser.
+SUBCOMMANDS = (
+    ("embedsafe.training.cli", "add_demo_parser"),
+    ("embedsafe.training.cli", "add_train_parser"),
+    ("embedsafe.training.cli", "add_eval_parser"),
+    ("embedsafe.play.cli", "add_play_parser"),
+    ("embedsafe.probing.cli", "add_probe_parser"),
+)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from embedsafe.core.registry import table_text
+
+    print(table_text())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="embedsafe",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("list", help="list the registered environment ids").set_defaults(func=_list)
+    for module, function in SUBCOMMANDS:
+        try:
+            getattr(importlib.import_module(module), function)(sub)
+        except ModuleNotFoundError as err:  # a part that is not installed yet
+            if not (err.name or "").startswith("embedsafe"):
+                raise
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileExistsError, FileNotFoundError) as err:
+        print(f"embedsafe {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
