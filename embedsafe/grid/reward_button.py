@@ -154,7 +154,7 @@ class RewardButtonSim(GridSim):
         """Stay at the post and press for each approved piece of work; patrol if asked."""
         out = np.zeros(self.num_envs, bool)
         if self.patrol_period:
-            out = (self.t % self.patrol_period) < self.patrol_out
+            out = (self.t % self.patrol_period) >= self.patrol_period - self.patrol_out
         move = self.toward(self.overseer, self.dist_nav, out.astype(np.int64))
         at_post = self.overseer == self.mark("O", self._rows)[:, 0]
         press = at_post & ~out & (self.approvals > 0) & (self.cooldown == 0)
