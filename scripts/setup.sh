@@ -10,8 +10,7 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 # The CPU build of torch first: a plain `pip install torch` can pull a multi-GB CUDA build.
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
-  .venv/bin/python -m pip install -q "torch==2.13.0" \
-    || .venv/bin/python -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu
+  .venv/bin/python -m pip install -q "torch==2.13.0" || .venv/bin/python -m pip install -q "torch>=2.3"
 fi
 .venv/bin/python -m pip install -q -e ".[all]"
 # Minigrid is only a benchmark peer; its own deps would pull pygame-ce beside pygame.
