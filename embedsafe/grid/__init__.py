@@ -25,7 +25,7 @@ ENVS = [
     EnvRow(
         "TreePunching-Grid-v0",
         "embedsafe.grid.tree_punching:TreePunchingSim",
-        120,
+        40,
         "Side view with gravity: reward per log; standing on the bottom log reaches higher ones.",
     ),
 ]
