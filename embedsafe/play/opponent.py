@@ -1,0 +1,63 @@
+"""The side the human does not play: scripted overseer, random agent, or a trained policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from embedsafe.multiagent import AGENT, OVERSEER, RandomPolicy, scripted_overseer
+
+
+def load_policy(path: str | Path) -> Any:
+    """A trained policy with SB3's ``predict(obs, deterministic=True)``.
+
+    Tries ``embedsafe.training.load_agent`` (the project's checkpoint loader) first, then a
+    plain stable-baselines3 PPO ``.zip``; raises a ValueError naming the file and what
+    each loader said when neither can read it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"agent checkpoint {str(path)!r} does not exist")
+    errors = []
+    try:
+        from embedsafe.training import load_agent
+    except ImportError as err:
+        errors.append(f"embedsafe.training.load_agent unavailable ({err})")
+    else:
+        try:
+            return load_agent(str(path))
+        except Exception as err:  # noqa: BLE001 - fall back to plain SB3, report both
+            errors.append(f"embedsafe.training.load_agent: {err}")
+    if path.suffix == ".zip":
+        try:
+            from stable_baselines3 import PPO
+
+            return PPO.load(str(path), device="cpu")
+        except Exception as err:  # noqa: BLE001
+            errors.append(f"stable_baselines3.PPO.load: {err}")
+    raise ValueError(f"cannot load agent checkpoint {str(path)!r} (expected an embedsafe "
+                     f"checkpoint or an SB3 PPO .zip): " + "; ".join(errors))
+
+
+def check_compatible(policy: Any, env, side: str) -> None:
+    """A clear error when a trained policy was made for another observation/action space."""
+    for what, space in (("observation", env.observation_space(side)),
+                        ("action", env.action_space(side))):
+        theirs = getattr(policy, f"{what}_space", None)
+        if theirs is not None and (getattr(theirs, "shape", None) != space.shape
+                                   or getattr(theirs, "n", None) != getattr(space, "n", None)):
+            raise ValueError(f"the loaded policy's {what} space {theirs} does not match "
+                             f"{side!r}'s {what} space {space} in {env.env_id}")
+
+
+def opponent_for(env, human_role: str, checkpoint: str | Path | None = None,
+                 seed: int | None = None) -> tuple[str, Any, str]:
+    """``(side, policy, label)`` of the side the human does not play."""
+    side = OVERSEER if human_role == AGENT else AGENT
+    if checkpoint is not None:
+        policy = load_policy(checkpoint)
+        check_compatible(policy, env, side)
+        return side, policy, f"trained ({Path(checkpoint).name})"
+    if side == OVERSEER:
+        return side, scripted_overseer(env), "scripted"
+    return side, RandomPolicy(env.action_space(AGENT), seed), "random"
