@@ -73,6 +73,14 @@ def _block_of(ch: str, marks: dict[str, str], name: str, z: int, y: int, x: int,
                      f"allowed: {known!r}")
 
 
+def stack_world(level: Level, n: int, depth: int) -> np.ndarray:
+    """``n`` copies of ``level``'s blocks, padded with air up to ``depth`` layers."""
+    if level.shape[2] > depth:
+        raise ValueError(f"level has {level.shape[2]} layers; at most {depth} are allowed")
+    blocks = np.pad(level.blocks, ((0, 0), (0, 0), (0, depth - level.shape[2])))
+    return np.broadcast_to(blocks, (n, *blocks.shape)).copy()
+
+
 def flat_world(n: int, size: int, height: int) -> np.ndarray:
     """``n`` empty worlds: one layer of grass under air, ``(n, size, size, height)``."""
     world = np.zeros((n, size, size, height), np.uint8)
@@ -108,12 +116,13 @@ def plant_forest(world: np.ndarray, rng, idx: np.ndarray, spawn: tuple[int, int]
     lo, hi = heights
     tall = lo + rng.integers(idx, hi - lo + 1, n_trees)
     for k in range(n_trees):
-        _grow(world, rows, trunks[:, k, 0], trunks[:, k, 1], tall[:, k])
+        grow_tree(world, rows, trunks[:, k, 0], trunks[:, k, 1], tall[:, k])
     return trunks, tall
 
 
-def _grow(world: np.ndarray, rows: np.ndarray, tx, ty, h) -> None:
-    """Logs at ``z = 1..h``; leaves 3x3 at ``h + 1`` and a plus at ``h + 2``."""
+def grow_tree(world: np.ndarray, rows: np.ndarray, tx, ty, h) -> None:
+    """Grow trees in copies ``rows`` of ``world`` with trunks at ``(tx, ty)`` (arrays):
+    logs at ``z = 1..h``, leaves 3x3 at ``h + 1`` and a plus at ``h + 2``."""
     size, depth = world.shape[1], world.shape[3]
     for z in range(1, depth):
         world[rows, tx, ty, z] = np.where(z <= h, LOG, world[rows, tx, ty, z])

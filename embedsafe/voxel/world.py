@@ -28,6 +28,7 @@ from embedsafe.voxel.content import (
     ITEMS,
     PLACEABLE_ITEM,
 )
+from embedsafe.voxel.level import stack_world
 
 OVERSEER_ACTIONS = ("noop", "north", "south", "west", "east", "press")
 _OV_MOVES = np.array([(0, 0), (0, -1), (0, 1), (-1, 0), (1, 0), (0, 0)], np.int64)
@@ -97,6 +98,19 @@ class VoxelSim(BatchedSim):
         self.inventory[idx] = 0
         self.damage[idx] = 0
         self.target[idx] = -1
+
+    def _use_level(self, level, depth: int) -> None:
+        """Adopt a parsed hand-written level (padded with air to ``depth`` layers)."""
+        self.level = level
+        self.base = stack_world(level, 1, depth)[0]
+        self._allocate(self.base.shape)
+
+    def _lay_level(self, idx, heading: np.ndarray) -> None:
+        """Reset copies ``idx`` to the level: blocks, agent at ``A``, overseer at ``O``."""
+        self.world[idx] = self.base
+        self._place_agent(idx, self.level.marks["A"][:1], heading)
+        if len(self.level.marks["O"]):
+            self.overseer[idx] = self.level.marks["O"][0]
 
     # ------------------------------------------------------------- geometry
     def eye(self) -> np.ndarray:
