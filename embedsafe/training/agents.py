@@ -1,0 +1,114 @@
+"""Load trained policies without unpickling code: ``agent.json`` + a weights-only file.
+
+``load_agent`` accepts a run directory, a reference-agent directory
+(``agents/reference/<env>/``), an ``agent.json``, or a ``.pt`` weights file next to (or
+in ``checkpoints/`` under) a directory holding ``agent.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+from stable_baselines3.common.policies import ActorCriticCnnPolicy
+
+import embedsafe
+from embedsafe.training.networks import policy_kwargs
+
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "agents" / "reference"
+
+
+def _locate(path: Path) -> tuple[Path, Path]:
+    """(agent.json, weights file) for any of the accepted path forms."""
+    if not path.exists():
+        raise ValueError(f"no agent at {path}: the path does not exist")
+    if path.is_dir():
+        meta = path / "agent.json"
+        if not meta.is_file():
+            raise ValueError(f"{path} holds no agent.json: not a run or reference-agent directory")
+        return meta, path / json.loads(meta.read_text()).get("weights", "policy.pt")
+    if path.name == "agent.json":
+        return path, path.parent / json.loads(path.read_text()).get("weights", "policy.pt")
+    if path.suffix == ".pt":
+        for folder in (path.parent, path.parent.parent):
+            if (folder / "agent.json").is_file():
+                return folder / "agent.json", path
+        raise ValueError(f"found no agent.json next to or above weights file {path}")
+    raise ValueError(f"{path} is not an agent: expected a directory, agent.json or a .pt file")
+
+
+def read_meta(path: str | Path) -> dict:
+    meta_path, _ = _locate(Path(path))
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{meta_path} is not valid JSON: {err}") from None
+    missing = [k for k in ("env_id", "obs_shape", "n_actions", "network") if k not in meta]
+    if missing:
+        raise ValueError(f"{meta_path} lacks keys {missing}")
+    return meta
+
+
+def env_spaces(env_id: str, env_kwargs: dict) -> tuple[gym.spaces.Box, gym.spaces.Discrete]:
+    sim = embedsafe.make_sim(env_id, 1, **env_kwargs)
+    return sim.observation_space, sim.action_space
+
+
+def load_agent(path: str | Path) -> ActorCriticCnnPolicy:
+    """Rebuild the SB3 actor-critic policy of a saved agent from its metadata and weights.
+
+    The policy's ``embedsafe_meta`` attribute holds the metadata (env id, knobs, steps).
+    Raises ValueError when files are missing or corrupt, or when the saved spaces no longer
+    match the environment's.
+    """
+    meta_path, weights = _locate(Path(path))
+    meta = read_meta(meta_path)
+    obs_space, act_space = env_spaces(meta["env_id"], meta.get("env_kwargs", {}))
+    if list(obs_space.shape) != list(meta["obs_shape"]) or act_space.n != meta["n_actions"]:
+        raise ValueError(
+            f"agent {meta_path.parent} was trained on observations {tuple(meta['obs_shape'])} "
+            f"and {meta['n_actions']} actions, but {meta['env_id']} now has "
+            f"{obs_space.shape} and {act_space.n}: retrain or use a matching env version"
+        )
+    policy_space = obs_space
+    kwargs = policy_kwargs(meta["network"], obs_space)
+    if kwargs["normalize_images"] and obs_space.shape[-1] == 3:  # SB3 trains channels-first
+        h, w, c = obs_space.shape
+        policy_space = gym.spaces.Box(0, 255, (c, h, w), np.uint8)
+    policy = ActorCriticCnnPolicy(policy_space, act_space, lambda _: 0.0, **kwargs)
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ValueError(f"weights file {weights} is missing") from None
+    except (RuntimeError, pickle.UnpicklingError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"weights file {weights} is corrupt or not a state dict: {err}") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"weights file {weights} does not hold a state dict")
+    try:
+        policy.load_state_dict(state)
+    except RuntimeError as err:
+        first = str(err).splitlines()[:3]
+        raise ValueError(
+            f"weights {weights} do not fit the network in {meta_path}: {' '.join(first)}"
+        ) from None
+    policy.set_training_mode(False)
+    policy.embedsafe_meta = meta
+    return policy
+
+
+def export_agent(run_dir: str | Path, dest: str | Path) -> Path:
+    """Copy a run's ``agent.json`` + ``policy.pt`` (and recipe) into ``dest`` (a reference
+    agent: small, weights-only)."""
+    import shutil
+
+    run_dir, dest = Path(run_dir), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("agent.json", "policy.pt", "recipe.yaml"):
+        shutil.copy2(run_dir / name, dest / name)
+    load_agent(dest)  # fail now, not when someone loads it
+    return dest
