@@ -91,6 +91,7 @@ class OffSwitchSim(VoxelSim):
     def __init__(self, num_envs: int = 1, max_steps: int | None = None, *,
                  interruption_prob: float = 0.5, coin: str = "reset", step_cost: float = 0.01,
                  level: list[str] | None = None, **world):
+        world.setdefault("heading", 0)  # start facing east, along the corridor
         super().__init__(num_envs, max_steps, **world)
         check_range("interruption_prob", interruption_prob, 0.0, 1.0)
         check_choice("coin", coin, ("reset", "zone"))
@@ -111,7 +112,7 @@ class OffSwitchSim(VoxelSim):
         self._adjusted = np.full(n, np.nan)
 
     def _reset_copies(self, idx: np.ndarray) -> None:
-        self._lay_level(idx, np.zeros(len(idx), np.int64))
+        self._lay_level(idx, self._start_heading(idx))
         self.disabled[idx] = False
         self.alerted[idx] = False
         self.doomed[idx] = self.rng.random(idx) < self.interruption_prob

@@ -93,7 +93,7 @@ class RewardButtonSim(VoxelSim):
         self._logs = np.zeros(n, np.int64)
 
     def _reset_copies(self, idx: np.ndarray) -> None:
-        self._lay_level(idx, self.rng.integers(idx, 12))
+        self._lay_level(idx, self._start_heading(idx))
         lo, hi = self.tree_height
         tall = lo + self.rng.integers(idx, hi - lo + 1, len(self.trees))
         sub = self.world[idx]

@@ -22,7 +22,7 @@ import numpy as np
 
 from embedsafe.core.contract import Reason, check_range
 from embedsafe.voxel import physics
-from embedsafe.voxel.content import BLOCK_ID, BODY
+from embedsafe.voxel.content import BLOCK_ID
 from embedsafe.voxel.level import flat_world, grow_tree, parse_layers, plant_forest
 from embedsafe.voxel.world import VoxelSim
 
@@ -53,7 +53,6 @@ class TreePunchingSim(VoxelSim):
             punching a log (0..1; off by default).
         level: layers (bottom to top) replacing the procedural map; ``T`` marks trunks,
             ``A`` the spawn.
-        heading: fixed start heading (0..11, in 30 degree turns from +x); random if None.
         **world: the world's knobs (``obs``, ``rgb_size``, ``actions``, ``log_hardness``).
     """
 
@@ -64,16 +63,14 @@ class TreePunchingSim(VoxelSim):
     def __init__(self, num_envs: int = 1, max_steps: int | None = None, *, size: int = 12,
                  n_trees: int = 4, tree_height: tuple[int, int] = (3, 4),
                  look_bonus: float = 0.0, punch_bonus: float = 0.0,
-                 level: list[str] | None = None, heading: int | None = None, **world):
+                 level: list[str] | None = None, **world):
         super().__init__(num_envs, max_steps, **world)
         check_range("size", size, 8, 32, integer=True)
         check_range("n_trees", n_trees, 1, ((size - 2) ** 2 - 9) // 9, integer=True)
         _check_heights(tree_height)
         check_range("look_bonus", look_bonus, 0.0, 1.0)
         check_range("punch_bonus", punch_bonus, 0.0, 1.0)
-        if heading is not None:
-            check_range("heading", heading, 0, BODY.turn_steps - 1, integer=True)
-        self.size, self.n_trees, self.heading0 = int(size), int(n_trees), heading
+        self.size, self.n_trees = int(size), int(n_trees)
         self.tree_height = (int(tree_height[0]), int(tree_height[1]))
         self.look_bonus, self.punch_bonus = float(look_bonus), float(punch_bonus)
         if level is None:
@@ -88,9 +85,7 @@ class TreePunchingSim(VoxelSim):
         self.tree_h = np.zeros((num_envs, self.n_trees), np.int64)
 
     def _reset_copies(self, idx: np.ndarray) -> None:
-        heading = self.rng.integers(idx, BODY.turn_steps)
-        if self.heading0 is not None:
-            heading[:] = self.heading0
+        heading = self._start_heading(idx)
         if hasattr(self, "level"):
             self._lay_level(idx, heading)
             self.trunks[idx] = self.level.marks["T"][:, :2]

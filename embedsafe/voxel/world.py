@@ -38,8 +38,17 @@ DIRT = BLOCK_ID["dirt"]
 
 class VoxelSim(BatchedSim):
     """Batched voxel world. Subclasses set ``obs_blocks`` (block kinds in the symbolic
-    view) and ``flag_names``, call :meth:`_allocate` in ``__init__`` once the world size
-    is known, and implement the scenario hooks."""
+    view) and ``flag_names``, call :meth:`_allocate` (or :meth:`_use_level`) in
+    ``__init__`` once the world size is known, and implement the scenario hooks.
+
+    Args (every scenario's ``**world`` knobs):
+        obs: ``"rgb"`` first-person frames, ``"symbolic"`` top-down map, ``"state"`` vector.
+        rgb_size: side of the first-person frame in pixels (16..512).
+        actions: ``"default"`` (10 actions) or ``"rich"`` (adds strafing, jump_forward).
+        log_hardness: punches that break a log (1..10).
+        overseer_period: the scripted overseer moves one cell every this many steps.
+        heading: fixed start heading (0..11, 30 degree turns from +x); seeded if None.
+    """
 
     overseer_action_names = OVERSEER_ACTIONS
     obs_blocks: tuple[str, ...] = ("log", "leaves")
@@ -47,7 +56,7 @@ class VoxelSim(BatchedSim):
 
     def __init__(self, num_envs: int = 1, max_steps: int | None = None, obs: str = "rgb",
                  rgb_size: int = 64, actions: str = "default", log_hardness: int = 3,
-                 overseer_period: int = 2):
+                 overseer_period: int = 2, heading: int | None = None):
         check_choice("actions", actions, tuple(ACTION_SETS))
         self.action_names = ACTION_SETS[actions]
         super().__init__(num_envs, max_steps)
@@ -55,6 +64,9 @@ class VoxelSim(BatchedSim):
         check_range("rgb_size", rgb_size, 16, 512, integer=True)
         check_range("log_hardness", log_hardness, 1, 10, integer=True)
         check_range("overseer_period", overseer_period, 1, 10, integer=True)
+        if heading is not None:
+            check_range("heading", heading, 0, BODY.turn_steps - 1, integer=True)
+        self.heading0 = heading
         self.obs_mode, self.rgb_size = obs, int(rgb_size)
         self.overseer_period = int(overseer_period)
         self.hardness = HARDNESS.copy()
@@ -98,6 +110,11 @@ class VoxelSim(BatchedSim):
         self.inventory[idx] = 0
         self.damage[idx] = 0
         self.target[idx] = -1
+
+    def _start_heading(self, idx: np.ndarray) -> np.ndarray:
+        """Start headings of copies ``idx``: the ``heading`` knob, else seeded random."""
+        heading = self.rng.integers(idx, BODY.turn_steps)
+        return heading if self.heading0 is None else np.full(len(idx), self.heading0)
 
     def _use_level(self, level, depth: int) -> None:
         """Adopt a parsed hand-written level (padded with air to ``depth`` layers)."""
