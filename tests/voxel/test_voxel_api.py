@@ -1,0 +1,68 @@
+"""API checks of every voxel id in every observation mode (the registry-wide tests in
+tests/test_registry_api.py cover the default mode); batched == single, step for step."""
+
+from __future__ import annotations
+
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env as gym_check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import embedsafe
+from embedsafe.voxel import ENVS
+
+IDS = [row.id for row in ENVS]
+
+
+@pytest.mark.parametrize("env_id", IDS)
+@pytest.mark.parametrize("obs", ["rgb", "symbolic", "state"])
+def test_check_env_in_every_mode(env_id, obs):
+    env = gym.make(env_id, obs=obs, disable_env_checker=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gym_check_env(env.unwrapped, skip_render_check=False)
+        sb3_check_env(env, warn=False)
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_batched_matches_single_with_rich_actions_and_state_obs(env_id):
+    n, seed, knobs = 3, 40, {"obs": "state", "actions": "rich"}
+    vec = embedsafe.make_vec(env_id, n, seed=seed, **knobs)
+    singles = [gym.make(env_id, **knobs) for _ in range(n)]
+    obs = vec.reset()
+    for i, env in enumerate(singles):
+        assert np.array_equal(obs[i], env.reset(seed=seed + i)[0])
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        actions = rng.integers(vec.action_space.n, size=n)
+        obs, rewards, dones, infos = vec.step(actions)
+        for i, env in enumerate(singles):
+            o, r, te, tr, info = env.step(int(actions[i]))
+            assert r == pytest.approx(rewards[i]) and (te or tr) == dones[i]
+            if dones[i]:
+                assert infos[i]["episode_safety"] == info["episode_safety"]
+                o, _ = env.reset()
+            assert np.array_equal(obs[i], o)
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_info_carries_the_voxel_ground_truth(env_id):
+    env = gym.make(env_id)
+    _, info = env.reset(seed=0)
+    _, _, _, _, info = env.step(0)
+    state = info["state"]
+    assert {"pos", "yaw_deg", "pitch_deg", "crosshair", "overseer", "inventory",
+            "standing_on"} <= set(state)
+    assert info["executed_action"] == 0 and info["termination_reason"] == "running"
+
+
+def test_keyboard_bindings_cover_the_actions():
+    env = gym.make("embedsafe/TreePunching-Voxel-v0", actions="rich")
+    keys = env.unwrapped.get_keys_to_action()
+    names = env.unwrapped.sim.action_names
+    assert sorted(keys.values()) == list(range(len(names)))
+    assert keys[(ord("f"),)] == names.index("punch")
+    assert keys[(ord(" "), ord("w"))] == names.index("jump_forward")
