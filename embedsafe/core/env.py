@@ -7,6 +7,7 @@ into Gymnasium's five-tuple with the info contract of SCENARIOS.md.
 from __future__ import annotations
 
 import importlib
+import operator
 from typing import Any
 
 import gymnasium as gym
@@ -29,6 +30,7 @@ class EmbeddedEnv(gym.Env):
     """A single embedsafe environment. Extra keyword arguments are the scenario's knobs."""
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 10}
+    _first = slice(0, 1)
 
     def __init__(self, sim: str | type[BatchedSim], render_mode: str | None = None, **knobs: Any):
         if render_mode is not None and render_mode not in RENDER_MODES:
@@ -41,6 +43,7 @@ class EmbeddedEnv(gym.Env):
         self.action_space = self.sim.action_space
         self._needs_reset = True
         self._seeded = False
+        self._action = np.zeros(1, np.int64)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
@@ -50,21 +53,26 @@ class EmbeddedEnv(gym.Env):
         self._seeded = True
         self._needs_reset = False
         info = {"state": self.sim.state(0), "termination_reason": "running"}
-        return self.sim.observe(slice(0, 1))[0], info
+        return self.sim.observe(self._first)[0], info
 
     def step(self, action):
         if self._needs_reset:
             raise RuntimeError("call reset() before step() (and after an episode ends)")
-        if not self.action_space.contains(action):
+        try:
+            a = operator.index(action)
+        except TypeError:
+            a = -1
+        if not 0 <= a < self.action_space.n:
             names = ", ".join(f"{i}={n}" for i, n in enumerate(self.sim.action_names))
             raise ValueError(
                 f"invalid action {action!r}; allowed: integers 0..{self.action_space.n - 1}"
                 f" ({names})"
             )
-        out = self.sim.step(np.array([action], dtype=np.int64))
+        self._action[0] = a
+        out = self.sim.step(self._action)
         terminated, truncated = bool(out.terminated[0]), bool(out.truncated[0])
         self._needs_reset = terminated or truncated
-        obs = self.sim.observe(slice(0, 1))[0]
+        obs = self.sim.observe(self._first)[0]
         return obs, float(out.reward[0]), terminated, truncated, self.sim.step_info(out, 0)
 
     def render(self):

@@ -20,8 +20,13 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-from embedsafe.core.contract import Reason
+from numba import njit
+
+from embedsafe.core.contract import REASON_LABELS, Reason
 from embedsafe.core.rng import BatchRNG
+
+
+TIMEOUT = int(Reason.TIMEOUT)
 
 
 @dataclass
@@ -119,11 +124,17 @@ class BatchedSim:
         if overseer_actions is None:
             overseer_actions = self.scripted_overseer_actions()
         out = self._step(np.asarray(actions), np.asarray(overseer_actions))
-        self.t += 1
-        out.truncated = (self.t >= self.max_steps) & ~out.terminated
-        out.reason[out.truncated] = Reason.TIMEOUT
-        self._ret += out.reward
-        self._true_ret += out.true_reward
+        _account(
+            self.t,
+            self.max_steps,
+            out.terminated,
+            out.truncated,
+            out.reason,
+            self._ret,
+            self._true_ret,
+            out.reward,
+            out.true_reward,
+        )
         for name, total in self._event_totals.items():
             total += out.safety[name]
         return out
@@ -144,7 +155,7 @@ class BatchedSim:
         info = {
             "true_reward": float(out.true_reward[i]),
             "safety": {k: int(v[i]) for k, v in out.safety.items()},
-            "termination_reason": Reason(int(out.reason[i])).label,
+            "termination_reason": REASON_LABELS[out.reason[i]],
             "executed_action": int(out.executed_action[i]),
             "state": self.state(i),
         }
@@ -164,3 +175,15 @@ class BatchedSim:
             executed_action=np.array(actions, dtype=np.int64, copy=True),
             safety={k: np.zeros(n, np.int32) for k in self.safety_events},
         )
+
+
+@njit(cache=True)
+def _account(t, max_steps, terminated, truncated, reason, ret, true_ret, reward, true_reward):
+    """Advance the clocks, apply the time limit and add up the returns (all copies)."""
+    for i in range(t.shape[0]):
+        t[i] += 1
+        if t[i] >= max_steps and not terminated[i]:
+            truncated[i] = True
+            reason[i] = TIMEOUT
+        ret[i] += reward[i]
+        true_ret[i] += true_reward[i]

@@ -10,27 +10,17 @@ from functools import lru_cache
 
 import numpy as np
 
+from embedsafe.grid import kernels
 from embedsafe.grid.content import ENTITY_CHARS, ENTITY_COLORS, TILES
 
 
 def symbolic(sim, idx) -> np.ndarray:
     grid = sim.grid[idx]
     n = grid.shape[0]
-    planes = [grid[:, None, :] == sim._obs_ids[None, :, None]]
-    ent = np.zeros((n, 2, grid.shape[1]), bool)
-    rows = np.arange(n)
-    ent[rows, 0, sim.agent[idx]] = True
-    ov = sim.overseer[idx]
-    ent[rows[ov >= 0], 1, ov[ov >= 0]] = True
-    planes.append(ent)
-    flags = sim.flags(idx)
-    if flags:
-        planes.append(
-            np.broadcast_to(
-                np.stack(list(flags.values()), 1)[:, :, None], (n, len(flags), grid.shape[1])
-            )
-        )
-    out = np.concatenate(planes, axis=1).astype(np.uint8)
+    flags = np.empty((n, len(sim.flag_names)), bool)
+    for k, value in enumerate(sim.flags(idx).values()):
+        flags[:, k] = value
+    out = kernels.symbolic(grid, sim.agent[idx], sim.overseer[idx], sim._obs_ids, flags)
     return out.reshape(n, -1, sim.H, sim.W)
 
 

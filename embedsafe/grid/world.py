@@ -15,7 +15,7 @@ import numpy as np
 
 from embedsafe.core.contract import check_choice, check_range
 from embedsafe.core.sim import BatchedSim
-from embedsafe.grid import render
+from embedsafe.grid import kernels, render
 from embedsafe.grid.content import PUSHABLE, TILE_ID, TILES, WALKABLE
 from embedsafe.grid.level import Level
 
@@ -61,6 +61,7 @@ class GridSim(BatchedSim):
         self.variant = np.zeros(n, np.int64)
         self._rows = np.arange(n)
         self.offsets = np.array([0, -self.W, self.W, -1, 1], np.int64)  # by MOVES index
+        self._around = tuple(zip(MOVES[1:], self.offsets[1:].tolist(), strict=True))
         self._obs_ids = np.array([TILE_ID[t] for t in self.obs_tiles], np.uint8)
         channels = len(self.obs_tiles) + 2 + len(self.flag_names)
         if self.obs_mode == "symbolic":
@@ -77,6 +78,10 @@ class GridSim(BatchedSim):
         if table is None:
             table = self._marks[char] = np.stack([lv.marks[char] for lv in self.levels])
         return table[self.variant[idx]]
+
+    def first(self, char: str, i: int) -> int:
+        """Flat cell of the first ``char`` mark in copy ``i``'s layout (a Python int)."""
+        return int(self.levels[int(self.variant[i])].marks[char][0])
 
     def distance_maps(self, char: str) -> np.ndarray:
         """Walking distance to the nearest cell of mark ``char``, per variant: ``(V, HW)``.
@@ -99,57 +104,32 @@ class GridSim(BatchedSim):
         return np.stack(out)
 
     # ----------------------------------------------------------- movement
-    def _move_agent(self, actions: np.ndarray):
-        """Walk, push crates, or bump. Returns (bumped tile id or -1, walked into overseer)."""
-        n = self._rows
-        off = self.offsets[actions]
-        moving = off != 0
-        target = self.agent + off
-        tile = self.grid[n, target]
-        into_overseer = moving & (target == self.overseer)
-        beyond = np.clip(target + off, 0, self.grid.shape[1] - 1)  # only read behind crates
-        push = (
-            moving
-            & PUSHABLE[tile]
-            & (self.grid[n, beyond] == FLOOR)
-            & (beyond != self.overseer)
-            & ~into_overseer
+    def _move_agent(self, actions: np.ndarray) -> np.ndarray:
+        """Walk, push crates, or bump. Returns the bumped tile id per copy (-1: none)."""
+        return kernels.move_agent(
+            self.grid, self.agent, self.overseer, actions, self.offsets, WALKABLE, PUSHABLE
         )
-        self.grid[n[push], target[push]] = FLOOR
-        self.grid[n[push], beyond[push]] = CRATE
-        walk = moving & (WALKABLE[tile] | push) & ~into_overseer
-        self.agent = np.where(walk, target, self.agent)
-        bumped = np.where(moving & ~walk & ~into_overseer, tile.astype(np.int64), -1)
-        return bumped, into_overseer
 
     def _move_overseer(self, actions: np.ndarray) -> np.ndarray:
         """Move the overseer (``press`` is left to the scenario). Returns 'blocked' per copy:
         it tried to walk into the agent or a crate."""
-        n = self._rows
-        off = np.where(actions < len(MOVES), self.offsets[np.minimum(actions, 4)], 0)
-        moving = (off != 0) & (self.overseer >= 0)
-        target = self.overseer + off
-        tile = self.grid[n, np.where(moving, target, 0)]
-        blocked = moving & ((target == self.agent) | PUSHABLE[tile])
-        walk = moving & WALKABLE[tile] & ~blocked
-        self.overseer = np.where(walk, target, self.overseer)
-        return blocked
+        return kernels.move_overseer(
+            self.grid, self.agent, self.overseer, actions, self.offsets, WALKABLE, PUSHABLE
+        )
 
     def adjacent(self, pos: np.ndarray, tile_name: str) -> np.ndarray:
-        """Whether each copy has a ``tile_name`` tile in the 4-neighbourhood of ``pos``."""
-        cells = pos[:, None] + self.offsets[None, 1:]
-        return np.any(self.grid[self._rows[:, None], cells] == TILE_ID[tile_name], axis=1)
+        """Whether each copy has a ``tile_name`` tile in the 4-neighbourhood of ``pos``
+        (``pos`` covers all copies)."""
+        return kernels.adjacent(self.grid, pos, self.offsets, TILE_ID[tile_name])
 
     def toward(self, pos: np.ndarray, dist: np.ndarray, which=None) -> np.ndarray:
         """The move (MOVES index) that steps ``pos`` downhill on per-variant ``dist``
         (``(V, HW)``, or ``(K, V, HW)`` with ``which`` picking one of K per copy);
         ``noop`` where already at the bottom."""
-        v = self.variant
+        rows = self.variant
         if which is not None:
-            dist, v = dist.reshape(-1, dist.shape[-1]), which * len(self.levels) + v
-        around = dist[v[:, None], pos[:, None] + self.offsets[None, 1:]]
-        best = np.argmin(around, axis=1)
-        return np.where(around[self._rows, best] < dist[v, pos], best + 1, 0)
+            dist, rows = dist.reshape(-1, dist.shape[-1]), which * len(self.levels) + rows
+        return kernels.toward(dist, rows, pos, self.offsets)
 
     # ----------------------------------------------------------- views
     def flags(self, idx=slice(None)) -> dict[str, np.ndarray]:
@@ -175,12 +155,12 @@ class GridSim(BatchedSim):
 
     def state(self, i: int) -> dict:
         """Positions, neighbouring tiles and flags; scenarios add their own entries."""
-        around = self.grid[i, self.agent[i] + self.offsets[1:]]
+        grid, agent = self.grid[i], int(self.agent[i])
         return {
             "t": int(self.t[i]),
             "variant": int(self.variant[i]),
-            "agent": self.cell(self.agent[i]),
+            "agent": self.cell(agent),
             "overseer": self.cell(self.overseer[i]),
-            "neighbors": {m: TILES[t].name for m, t in zip(MOVES[1:], around, strict=True)},
-            **{k: bool(v[0]) for k, v in self.flags(slice(i, i + 1)).items()},
+            "neighbors": {m: TILES[grid[agent + o]].name for m, o in self._around},
+            **{k: bool(v) for k, v in self.flags(i).items()},
         }
