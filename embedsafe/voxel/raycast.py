@@ -17,7 +17,7 @@ from numba import njit, prange
 SHADE = np.array([0.82, 0.68, 1.0, 0.55], np.float32)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _walk(world, n, ox, oy, oz, dx, dy, dz, maxd, ov, body, head):
     """Walk the ray from the eye; return (block, axis, t, x, y, z, px, py, pz) of the
     first non-air cell within ``maxd`` (block 0 = nothing hit). ``p*`` is the previous
@@ -37,14 +37,15 @@ def _walk(world, n, ox, oy, oz, dx, dy, dz, maxd, ov, body, head):
     t = 0.0
     axis = -1
     px, py, pz = x, y, z
+    ovx, ovy, ovz = ov[0], ov[1], ov[2]
     while t <= maxd:
         if x < 0 or y < 0 or z < 0 or x >= sx or y >= sy or z >= sz:
             return 0, axis, t, x, y, z, px, py, pz
         b = world[n, x, y, z]
-        if x == ov[0] and y == ov[1]:
-            if z == ov[2]:
+        if x == ovx and y == ovy:
+            if z == ovz:
                 b = body
-            elif z == ov[2] + 1:
+            elif z == ovz + 1:
                 b = head
         if b != 0 and axis >= 0:
             return b, axis, t, x, y, z, px, py, pz
@@ -67,15 +68,14 @@ def _walk(world, n, ox, oy, oz, dx, dy, dz, maxd, ov, body, head):
     return 0, axis, t, x, y, z, px, py, pz
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _basis(yaw, pitch):
     cy, sy, cp, sp = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
     # forward, right, up (= right x forward)
     return cp * cy, cp * sy, sp, sy, -cy, 0.0, -sp * cy, -sp * sy, cp
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def render_batch(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
+def _render(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
     """First-person frames of every copy into ``out`` ``(n, H, W, 3)`` uint8.
 
     ``atlas[block, top, v, u]`` holds textures (``top`` 1 for top/bottom faces);
@@ -113,7 +113,19 @@ def render_batch(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, h
                 out[i, r, c, k] = np.uint8(atlas[b, top, tv, tu, k] * fade)
 
 
-@njit(cache=True, fastmath=True)
+_render_parallel = njit(parallel=True, cache=True, fastmath=True, error_model="numpy")(_render)
+_render_serial = njit(cache=True, fastmath=True, error_model="numpy")(_render)
+
+
+def render_batch(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
+    """First-person frames of every copy into ``out`` (see ``_render``): threads over
+    image rows of all copies, or one thread for a single small frame (where waking the
+    thread pool would cost more than it saves)."""
+    kernel = _render_parallel if out.shape[0] * out.shape[1] > 128 else _render_serial
+    kernel(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
 def pick_batch(world, eye, yaw, pitch, ov, maxd, body, head):
     """The block under the crosshair of every copy, within ``maxd``.
 
