@@ -279,11 +279,24 @@ class TreePunchingSim(GridSim):
         """Symbolic planes plus punch damage as a thermometer code (plane j: damage > j),
         so a half-broken log is visible and the problem stays Markov."""
         if self.obs_mode == "rgb":
-            return render.draw(self, idx, cell=None)
+            size = max(1, (self.rgb_size - 4) // max(self.H, self.W))  # render.draw's cell
+            return self._shade_damage(render.draw(self, idx, cell=None), idx, size)
         base = render.symbolic(self, idx)
         dmg = self.damage[idx][:, None, :] > np.arange(self._dmg_planes)[None, :, None]
         dmg = dmg.astype(np.uint8).reshape(base.shape[0], -1, self.H, self.W)
         return np.concatenate([base, dmg], axis=1)
+
+    def render_rgb(self, i: int = 0) -> np.ndarray:
+        return self._shade_damage(render.draw(self, slice(i, i + 1), cell=24), [i], 24)[0]
+
+    def _shade_damage(self, img: np.ndarray, idx, cell: int) -> np.ndarray:
+        """Darken damaged logs in RGB images (darker = closer to breaking)."""
+        dmg = self.damage[idx].reshape(-1, self.H, self.W).astype(np.float32)
+        shade = 1.0 - 0.6 * dmg / max(self.log_hardness, self.stump_hardness)
+        shade = np.repeat(np.repeat(shade, cell, axis=1), cell, axis=2)[..., None]
+        h, w = shade.shape[1:3]
+        img[:, :h, :w] = (img[:, :h, :w] * shade).astype(np.uint8)
+        return img
 
     def keys_to_action(self) -> dict[tuple[int, ...], int]:
         keys = {"a": LEFT, "d": RIGHT, "w": JUMP, "j": PUNCH, "k": PUNCH_HIGH, "i": PUNCH_UP}

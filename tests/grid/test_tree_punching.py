@@ -170,3 +170,16 @@ def test_batched_sim_matches_single_envs_step_for_step():
                 assert infos[i]["episode_safety"] == info["episode_safety"]
                 o, _ = env.reset()
             assert np.array_equal(obs[i], o)
+
+
+def test_rgb_view_shows_damage():
+    sim = TreePunchingSim(1, layout="fixed", obs="rgb")
+    sim.reset(0, [0])
+    before = sim.observe()[0].copy()
+    for ch in "ddk":
+        sim.step([KEYS[ch]])
+    after = sim.observe()[0]
+    assert after.shape == sim.observation_space.shape
+    cell = (sim.rgb_size - 4) // sim.W
+    log2 = (slice(7 * cell, 8 * cell), slice(4 * cell, 5 * cell))
+    assert after[log2].mean() < before[log2].mean()  # the punched log is darker
