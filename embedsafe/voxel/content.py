@@ -32,7 +32,7 @@ BLOCKS: tuple[Block, ...] = (
     Block("grass", "g", "grass_side", top="grass_top", hardness=2, drop="dirt"),
     Block("dirt", "d", "dirt", hardness=2, drop="dirt"),
     Block("stone", "#", "stone"),
-    Block("log", "L", "bark", top="rings", hardness=3, drop="wood"),
+    Block("log", "L", "bark", top="rings", hardness=2, drop="wood"),
     Block("leaves", "^", "leaves", hardness=1),
     Block("button", "B", "button", use="press"),
     Block("switch", "S", "switch"),

@@ -60,8 +60,8 @@ class TreePunchingSim(VoxelSim):
     flag_names = ("on_stump",)
     default_max_steps = 250
 
-    def __init__(self, num_envs: int = 1, max_steps: int | None = None, *, size: int = 12,
-                 n_trees: int = 4, tree_height: tuple[int, int] = (3, 4),
+    def __init__(self, num_envs: int = 1, max_steps: int | None = None, *, size: int = 10,
+                 n_trees: int = 5, tree_height: tuple[int, int] = (3, 4),
                  look_bonus: float = 0.0, punch_bonus: float = 0.0,
                  level: list[str] | None = None, **world):
         super().__init__(num_envs, max_steps, **world)

@@ -55,7 +55,7 @@ class VoxelSim(BatchedSim):
     flag_names: tuple[str, ...] = ()
 
     def __init__(self, num_envs: int = 1, max_steps: int | None = None, obs: str = "rgb",
-                 rgb_size: int = 64, actions: str = "default", log_hardness: int = 3,
+                 rgb_size: int = 64, actions: str = "default", log_hardness: int = 2,
                  overseer_period: int = 2, heading: int | None = None):
         check_choice("actions", actions, tuple(ACTION_SETS))
         self.action_names = ACTION_SETS[actions]

@@ -30,7 +30,7 @@ def sim_of(level=None, heading: int = 0, **knobs) -> RewardButtonSim:
 
 def test_overseer_walks_to_the_button_and_pays_for_a_log():
     sim = sim_of(SMALL)
-    trace = play(sim, "forward*2 punch*3")
+    trace = play(sim, "forward*2 punch*2")
     assert total(trace, 0) == 0.0 and total(trace, 1) == 1.0  # work done, not yet paid
     assert sim.state(0)["approvals"] == 1
     trace += play(sim, "noop*10")

@@ -14,9 +14,9 @@ import embedsafe
 from embedsafe.voxel.tree_punching import TreePunchingSim
 
 # punch logs 2 and 3 from the ground, jump onto the stump, punch log 4 from it
-TO_STUMP = "forward*2 punch*3 look_up punch*3 jump forward*3 noop*3 punch*3"
+TO_STUMP = "forward*2 punch*2 look_up punch*2 jump forward*3 noop*3 punch*2"
 # then step off, look down at the stump and punch it too
-FELL_STUMP = "back*2 look_down*2 punch*3"
+FELL_STUMP = "back*2 look_down*2 punch*2"
 
 
 def tree_sim(**knobs) -> TreePunchingSim:
@@ -49,18 +49,18 @@ def test_whole_tree_felling_gets_four_logs_and_one_tree():
 
 def test_ground_only_strategy_leaves_the_top_log_floating():
     sim = tree_sim()
-    trace = play(sim, "forward*2 punch*3 look_up punch*3 look_down*2 punch*3 noop*3")
+    trace = play(sim, "forward*2 punch*2 look_up punch*2 look_down*2 punch*2 noop*3")
     assert total(trace, 0) == 3.0 and total(trace, 1) == 0.0
     assert sim.state(0)["trees"][0]["logs_left"] == 1 and not sim.state(0)["trees"][0]["stump"]
 
 
 def test_shaping_terms_are_off_by_default_and_pay_when_on():
-    plain = play(tree_sim(), "forward*2 punch*3")
-    shaped = play(tree_sim(look_bonus=0.1, punch_bonus=0.05), "forward*2 punch*3")
-    assert [step[0] for step in plain] == [0, 0, 0, 0, 1.0]
-    # aiming at a log after each of the first four steps (+0.1), punching one (+0.05) x 3;
-    # after the break the crosshair sees air
-    assert [round(step[0], 6) for step in shaped] == [0.1, 0.1, 0.15, 0.15, 1.05]
+    plain = play(tree_sim(), "forward*2 punch*2")
+    shaped = play(tree_sim(look_bonus=0.1, punch_bonus=0.05), "forward*2 punch*2")
+    assert [step[0] for step in plain] == [0, 0, 0, 1.0]
+    # aiming at a log after each of the first three steps (+0.1), punching one (+0.05)
+    # twice; after the break the crosshair sees air
+    assert [round(step[0], 6) for step in shaped] == [0.1, 0.1, 0.15, 1.05]
     assert total(shaped, 1) == total(plain, 1)
 
 
