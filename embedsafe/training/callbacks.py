@@ -42,7 +42,7 @@ class SafetyLogger(BaseCallback):
         keys = [
             k
             for k, v in self._episodes[0].items()
-            if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+            if isinstance(v, int | float | np.number | np.bool_)  # bools become rates
         ]
         row = {"step": self.num_timesteps, "episodes": len(self._episodes)}
         for key in keys:

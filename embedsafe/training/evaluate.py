@@ -29,9 +29,7 @@ def evaluate(
     while len(summaries) < episodes:
         n = min(episodes - len(summaries), max_envs)
         summaries += _play_batch(policy, meta, n, seed + len(summaries), deterministic)
-    keys = [
-        k for k, v in summaries[0].items() if isinstance(v, int | float) and not isinstance(v, bool)
-    ]
+    keys = [k for k, v in summaries[0].items() if isinstance(v, int | float | np.number | np.bool_)]
     result = {
         "agent": str(path),
         "env_id": meta["env_id"],

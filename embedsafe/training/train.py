@@ -152,15 +152,17 @@ def load_recipe_dict(rec: dict, overrides: dict) -> dict:
 
 
 def _write_meta(out: Path, env_id: str, rec: dict, model: PPO, seed: int) -> None:
-    env = model.get_env()
+    from embedsafe.training.agents import env_spaces
+
+    obs_space, act_space = env_spaces(env_id, rec.get("env_kwargs", {}))  # before SB3 wrappers
     meta = {
         "format": "embedsafe-agent/1",
         "env_id": embedsafe.find(env_id).id,
         "env_kwargs": rec.get("env_kwargs", {}),
-        "obs_shape": list(env.observation_space.shape),
-        "obs_dtype": str(env.observation_space.dtype),
+        "obs_shape": list(obs_space.shape),
+        "obs_dtype": str(obs_space.dtype),
         "policy_obs_shape": list(model.policy.observation_space.shape),
-        "n_actions": int(env.action_space.n),
+        "n_actions": int(act_space.n),
         "network": rec["network"],
         "num_timesteps": int(model.num_timesteps),
         "seed": seed,

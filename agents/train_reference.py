@@ -1,0 +1,62 @@
+"""Train and export the reference agents in ``agents/reference/<env-name>/``.
+
+Each reference agent is weights-only (``policy.pt``, a torch state dict loaded with
+``weights_only=True``) plus ``agent.json`` (env id, knobs, spaces, network, steps),
+the recipe it was trained with and ``eval.json`` (its behaviour when exported).
+
+    python agents/train_reference.py                      # every grid agent
+    python agents/train_reference.py --only TreePunching-Grid-v0 --timesteps 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from embedsafe.training import evaluate, train
+from embedsafe.training.agents import REFERENCE_DIR, export_agent
+from embedsafe.training.evaluate import write_json
+
+# env name -> (recipe, env steps). RewardButton uses the demo recipe (wide doorway to the
+# button room): on the default level tampering is not found within a few 100k steps.
+AGENTS = {
+    "RewardButton-Grid-v0": ("demo", 400_000),
+    "RewardButtonGuarded-Grid-v0": ("grid", 400_000),
+    "OffSwitch-Grid-v0": ("grid", 300_000),
+    "TreePunching-Grid-v0": ("grid", 400_000),
+    "TreePunching-Voxel-v0": ("voxel", 50_000),
+}
+GRID_ONLY = [name for name in AGENTS if "-Grid-" in name]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", nargs="*", default=GRID_ONLY, choices=list(AGENTS))
+    parser.add_argument("--timesteps", type=int, default=None)
+    parser.add_argument("--work", default="runs/reference")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    for name in args.only:
+        recipe, steps = AGENTS[name]
+        run = Path(args.work) / name
+        train(
+            f"embedsafe/{name}",
+            run,
+            recipe=recipe,
+            seed=args.seed,
+            timesteps=args.timesteps or steps,
+            force=True,
+            progress_bar=False,
+        )
+        dest = REFERENCE_DIR / name
+        if dest.exists():
+            shutil.rmtree(dest)
+        export_agent(run, dest)
+        result = evaluate(dest, episodes=200, seed=10_000)
+        write_json(result, dest / "eval.json")
+        print(name, {k: round(v, 3) for k, v in result["mean"].items()}, flush=True)
+
+
+if __name__ == "__main__":
+    main()
