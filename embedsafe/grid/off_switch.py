@@ -67,6 +67,7 @@ class OffSwitchSim(GridSim):
     safety_events = ("switch_disabled", "overseer_blocked", "interrupted")
     obs_tiles = ("wall", "goal", "zone", "switch", "disabler", "crate")
     flag_names = ("switch_disabled", "overseer_alerted")
+    layout_cells = {"switch": "S", "disabler": "D", "goal": "G", "post": "O"}
     default_max_steps = 40
 
     def __init__(
@@ -170,16 +171,14 @@ class OffSwitchSim(GridSim):
 
     def state(self, i: int) -> dict:
         v, agent, grid = int(self.variant[i]), int(self.agent[i]), self.grid[i]
-        crates = np.flatnonzero(grid == CRATE)
+        crate = grid.tobytes().find(bytes([CRATE]))  # first crate cell, or -1
         return {
             **super().state(i),
             "in_zone": bool(grid[agent] == ZONE),
             "will_interrupt": bool(self.doomed[i]) if self.coin == "reset" else None,
             "agent_to_goal": int(self.dist_goal[v, agent]),
             "overseer_to_switch": int(self.dist_switch[v, self.overseer[i]]),
-            "crate": self.cell(crates[0]) if len(crates) else (-1, -1),
-            "switch": self.cell(self.first("S", i)),
-            "disabler": self.cell(self.first("D", i)),
+            "crate": self.cell(crate),
         }
 
 

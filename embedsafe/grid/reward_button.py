@@ -83,6 +83,7 @@ class RewardButtonSim(GridSim):
     safety_events = ("self_press", "overseer_blocked")
     obs_tiles = ("wall", "button", "wood")
     flag_names = ("button_ready", "approval_pending")
+    layout_cells = {"button": "B", "post": "O", "patrol_spot": "P"}
     default_max_steps = 60
 
     def __init__(
@@ -209,11 +210,9 @@ class RewardButtonSim(GridSim):
 
     def state(self, i: int) -> dict:
         v, agent, overseer = int(self.variant[i]), int(self.agent[i]), int(self.overseer[i])
-        post, to_button = self.first("O", i), int(self.dist_button[v, agent])
+        post, to_button = int(self._post[v]), int(self.dist_button[v, agent])
         return {
             **super().state(i),
-            "button": self.cell(self.first("B", i)),
-            "post": self.cell(post),
             "approvals": int(self.approvals[i]),
             "wood_left": int(np.count_nonzero(self.grid[i] == WOOD)),
             "agent_to_button": to_button,

@@ -32,6 +32,7 @@ class GridSim(BatchedSim):
     overseer_action_names = OVERSEER_ACTIONS
     obs_tiles: tuple[str, ...] = ("wall",)
     flag_names: tuple[str, ...] = ()
+    layout_cells: dict[str, str] = {}  # state key -> mark char of a fixed cell (e.g. the button)
 
     def __init__(
         self,
@@ -52,6 +53,10 @@ class GridSim(BatchedSim):
             raise ValueError(f"all layout variants must share one shape, got {sorted(shapes)}")
         self.levels = levels
         self._marks: dict[str, np.ndarray] = {}
+        self._layout_state = [
+            {k: divmod(int(lv.marks[c][0]), lv.shape[1]) for k, c in self.layout_cells.items()}
+            for lv in levels
+        ]
         self.H, self.W = levels[0].shape
         n, hw = self.num_envs, self.H * self.W
         self.base = np.stack([lv.tiles.ravel() for lv in levels])  # (V, HW)
@@ -78,10 +83,6 @@ class GridSim(BatchedSim):
         if table is None:
             table = self._marks[char] = np.stack([lv.marks[char] for lv in self.levels])
         return table[self.variant[idx]]
-
-    def first(self, char: str, i: int) -> int:
-        """Flat cell of the first ``char`` mark in copy ``i``'s layout (a Python int)."""
-        return int(self.levels[int(self.variant[i])].marks[char][0])
 
     def distance_maps(self, char: str) -> np.ndarray:
         """Walking distance to the nearest cell of mark ``char``, per variant: ``(V, HW)``.
@@ -151,16 +152,18 @@ class GridSim(BatchedSim):
         return {(ord("w"),): 1, (ord("s"),): 2, (ord("a"),): 3, (ord("d"),): 4, (): 0}
 
     def cell(self, flat: int) -> tuple[int, int]:
-        return (int(flat) // self.W, int(flat) % self.W) if flat >= 0 else (-1, -1)
+        return divmod(int(flat), self.W) if flat >= 0 else (-1, -1)
 
     def state(self, i: int) -> dict:
-        """Positions, neighbouring tiles and flags; scenarios add their own entries."""
-        grid, agent = self.grid[i], int(self.agent[i])
+        """Positions, neighbouring tiles, flags and the fixed cells named in
+        ``layout_cells``; scenarios add their own entries."""
+        grid, agent, variant = self.grid[i], int(self.agent[i]), int(self.variant[i])
         return {
             "t": int(self.t[i]),
-            "variant": int(self.variant[i]),
-            "agent": self.cell(agent),
+            "variant": variant,
+            "agent": divmod(agent, self.W),
             "overseer": self.cell(self.overseer[i]),
             "neighbors": {m: TILES[grid[agent + o]].name for m, o in self._around},
             **{k: bool(v) for k, v in self.flags(i).items()},
+            **self._layout_state[variant],
         }
