@@ -19,12 +19,10 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
-
 from numba import njit
 
 from embedsafe.core.contract import REASON_LABELS, Reason
 from embedsafe.core.rng import BatchRNG
-
 
 TIMEOUT = int(Reason.TIMEOUT)
 
