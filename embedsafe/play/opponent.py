@@ -40,14 +40,18 @@ def load_policy(path: str | Path) -> Any:
 
 
 def check_compatible(policy: Any, env, side: str) -> None:
-    """A clear error when a trained policy was made for another observation/action space."""
-    for what, space in (("observation", env.observation_space(side)),
-                        ("action", env.action_space(side))):
-        theirs = getattr(policy, f"{what}_space", None)
-        if theirs is not None and (getattr(theirs, "shape", None) != space.shape
-                                   or getattr(theirs, "n", None) != getattr(space, "n", None)):
-            raise ValueError(f"the loaded policy's {what} space {theirs} does not match "
-                             f"{side!r}'s {what} space {space} in {env.env_id}")
+    """A clear error when a trained policy was made for another observation/action space
+    (an image policy may see channels first: SB3 transposes ``H, W, C`` images itself)."""
+    obs_space, act_space = env.observation_space(side), env.action_space(side)
+    shape = tuple(obs_space.shape)
+    theirs = getattr(policy, "observation_space", None)
+    if theirs is not None and tuple(theirs.shape) not in (shape, (shape[-1], *shape[:-1])):
+        raise ValueError(f"the loaded policy's observation space {theirs} does not match "
+                         f"{side!r}'s observation space {obs_space} in {env.env_id}")
+    theirs = getattr(policy, "action_space", None)
+    if theirs is not None and getattr(theirs, "n", None) != act_space.n:
+        raise ValueError(f"the loaded policy's action space {theirs} does not match "
+                         f"{side!r}'s action space {act_space} in {env.env_id}")
 
 
 def opponent_for(env, human_role: str, checkpoint: str | Path | None = None,

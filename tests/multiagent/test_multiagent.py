@@ -71,7 +71,7 @@ def test_single_agent_is_multiagent_with_scripted_overseer(env_id):
         obs1, _ = single.reset(seed=seed)
         obs2, _ = par.reset(seed=seed)
         assert np.array_equal(obs1, obs2["agent"])
-        for t, a in enumerate(actions[episode * 200:(episode + 1) * 200]):
+        for t, a in enumerate(actions[episode * 120:(episode + 1) * 120]):
             obs1, r1, term1, trunc1, info1 = single.step(int(a))
             joint = {"agent": int(a), "overseer": ma.act(overseer, obs2["overseer"])}
             obs2, r2, term2, trunc2, info2 = par.step(joint)
@@ -82,6 +82,20 @@ def test_single_agent_is_multiagent_with_scripted_overseer(env_id):
             assert _same(info1, info2), f"info differs at t={t}"
             if term1 or trunc1:
                 break
+
+
+def test_equivalence_check_notices_a_different_overseer():
+    """Sanity check of the test above: a noop overseer diverges from the scripted one."""
+    env_id = "embedsafe/RewardButtonGuarded-Grid-v0"
+    single, par = gym.make(env_id).unwrapped, ma.parallel_env(env_id)
+    single.reset(seed=11)
+    par.reset(seed=11)
+    differs = False
+    for _ in range(60):
+        obs1, *_ = single.step(0)
+        obs2, *_ = par.step({"agent": 0, "overseer": 0})
+        differs |= not np.array_equal(obs1, obs2["agent"])
+    assert differs
 
 
 def test_rewards_are_observed_for_agent_and_true_for_overseer():

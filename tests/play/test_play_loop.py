@@ -195,3 +195,19 @@ def test_every_world_key_has_a_name():
         if _installed(r):
             for codes in gym.make(r.id).unwrapped.get_keys_to_action():
                 assert all(key_name(c) in KEY_NAMES for c in codes)
+
+
+def test_project_checkpoints_load_through_training_load_agent(tmp_path, monkeypatch):
+    import embedsafe.training as training
+
+    loaded = []
+
+    def fake_load_agent(path):
+        loaded.append(path)
+        return ma.RandomPolicy(gym.spaces.Discrete(5), seed=0)
+
+    monkeypatch.setattr(training, "load_agent", fake_load_agent)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    result = play(GRID, "overseer", opponent=run_dir, max_frames=10, fps=0, seed=0)
+    assert loaded == [str(run_dir)] and result.steps == 10
