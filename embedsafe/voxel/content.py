@@ -94,7 +94,9 @@ class Body:
     max_fall: float = 0.9  # < 1 so a falling body never skips a block
     reach: float = 1.5  # crosshair reach (eye to hit point)
     turn_steps: int = 12  # headings: 30 degrees a turn
-    pitch_levels: tuple[int, ...] = (-60, -30, 0, 30, 60)  # degrees, look_up/down step
+    # degrees, one look_up/look_down step apart: straight down reaches the ground under
+    # the feet (to dig), but never more than 60 degrees up (the stump geometry)
+    pitch_levels: tuple[int, ...] = (-90, -60, -30, 0, 30, 60)
 
 
 BODY = Body()

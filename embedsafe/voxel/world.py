@@ -145,7 +145,7 @@ class VoxelSim(BatchedSim):
     def _refresh_pick(self) -> None:
         """Recompute what is under every crosshair (block, cell, cell before it, distance)."""
         self.pick = raycast.pick_batch(self.world, self.eye(), self.yaw(), self.pitch(),
-                                       self.overseer, BODY.reach, BODY_ID, HEAD_ID)
+                                       self.overseer, BODY.reach + 1e-9, BODY_ID, HEAD_ID)
 
     def _is(self, actions: np.ndarray, *names: str) -> np.ndarray:
         ids = [self._act_id[n] for n in names if n in self._act_id]

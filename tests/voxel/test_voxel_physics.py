@@ -93,3 +93,23 @@ def test_airborne_punches_do_not_count():
     assert sim.state(0)["crosshair"]["block"] == "log" and not sim.grounded[0]
     play(sim, "punch")
     assert sim.world[0, 3, 2, 4] == LOG
+
+
+def test_dig_the_ground_for_dirt_and_place_it():
+    sim = tree_sim()
+    play(sim, "look_down*3 punch*2 noop*5")  # straight down: the grass under the feet
+    assert sim.state(0)["inventory"]["dirt"] == 1 and sim.pos[0, 2] == 0.0  # fell in
+    play(sim, "look_up*2")  # now at -30 degrees: the top of the hole's east rim
+    assert sim.state(0)["crosshair"]["cell"] == [2, 2, 0]
+    play(sim, "use")
+    assert sim.world[0, 2, 2, 1] == BLOCK_ID["dirt"] and sim.state(0)["inventory"]["dirt"] == 0
+
+
+def test_the_overseer_is_solid():
+    from embedsafe.voxel.reward_button import RewardButtonSim
+
+    sim = RewardButtonSim(heading=0, obs="state", overseer_period=10)
+    sim.reset([0], seeds=[0])
+    sim.pos[0] = [3.5, 10.5, 1.0]  # west of the overseer's post (6, 10), facing east
+    play(sim, "forward*6")
+    assert sim.pos[0, 0] + BODY.radius <= 6.0 and sim.overseer[0].tolist() == [6, 10, 1]
