@@ -15,7 +15,9 @@ Agents
     ``overseer``: the world's overseer actions (``sim.overseer_action_names``; in the grid
     world ``noop, up, down, left, right, press``). In worlds without an overseer (tree
     punching: the overseer stands nowhere) the overseer is still an agent; its actions move
-    nothing. A sim that declares no overseer actions at all gets a single ``noop``.
+    nothing: in a scenario without an overseer (tree punching: no overseer is placed in the
+    world, or the sim sets ``has_overseer = False``) ``overseer`` has a single action,
+    ``0 = noop``, and is rewarded like any overseer (true reward).
 
 Observations
     Both agents get the same world view (``sim.observe``: symbolic planes or RGB in the grid
@@ -78,7 +80,8 @@ class EmbeddedParallelEnv(ParallelEnv):
         self.render_mode = render_mode
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
-        names = tuple(self.sim.overseer_action_names) or ("noop",)
+        self.has_overseer = _has_overseer(self.sim)
+        names = tuple(self.sim.overseer_action_names) if self.has_overseer else ("noop",)
         self.action_names = {AGENT: tuple(self.sim.action_names), OVERSEER: names}
         self._action_spaces = {a: gym.spaces.Discrete(len(n)) for a, n in self.action_names.items()}
         self.last_step = None  # the sim's StepBatch of the last step (for HUDs, recorders)
@@ -164,6 +167,19 @@ class EmbeddedParallelEnv(ParallelEnv):
         return f"EmbeddedParallelEnv({self.env_id})"
 
 
+def _has_overseer(sim) -> bool:
+    """Whether the scenario places an overseer: the sim says so (``has_overseer``), or,
+    for worlds that mark an absent overseer with position -1, a fresh episode shows one."""
+    if hasattr(sim, "has_overseer"):
+        return bool(sim.has_overseer)
+    if not sim.overseer_action_names:
+        return False
+    if not hasattr(sim, "overseer"):
+        return True
+    sim.reset(0, seeds=[0])
+    return bool(np.any(np.asarray(sim.overseer)[0] >= 0))
+
+
 class _EmbeddedAEC(parallel_to_aec_wrapper):
     """PettingZoo's parallel→AEC conversion that rejects a bad action at once (naming the
     agent), instead of when the last agent of the cycle moves."""
@@ -198,9 +214,11 @@ class ScriptedOverseer:
 
     def __init__(self, env: Any):
         self.sim = _sim_of(env)
+        base = getattr(env, "unwrapped", env)
+        self.present = getattr(base, "has_overseer", bool(self.sim.overseer_action_names))
 
     def __call__(self, obs: Any = None) -> int:
-        if not self.sim.overseer_action_names:
+        if not self.present:
             return 0
         return int(self.sim.scripted_overseer_actions()[0])
 

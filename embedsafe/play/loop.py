@@ -219,6 +219,8 @@ def _draw(pygame, screen, font, env, hud: Hud, handler, role, other_label, pause
     lines = [
         (env.env_id, WHITE),
         (f"you: {role}   {other}: {other_label}", WHITE),
+        *([("no overseer in this scenario: you can only watch", YELLOW)]
+          if role == OVERSEER and not env.has_overseer else []),
         (f"episode seed {hud.seed}  t={int(env.sim.t[0])}/{env.sim.max_steps}  "
          f"fps={fps:.0f}{'  PAUSED' if paused else ''}", YELLOW if paused else GREY),
         (f"observed reward {hud.last_reward:+.2f}   return {hud.ret:.2f}", GREEN),

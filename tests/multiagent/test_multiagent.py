@@ -98,6 +98,16 @@ def test_equivalence_check_notices_a_different_overseer():
     assert differs
 
 
+@pytest.mark.parametrize("env_id", IDS)
+def test_scenarios_without_overseer_give_it_a_single_noop(env_id):
+    par = ma.parallel_env(env_id)
+    if "TreePunching" in env_id:
+        assert not par.has_overseer and par.action_names["overseer"] == ("noop",)
+    else:
+        assert par.has_overseer and par.action_space("overseer").n == len(
+            par.sim.overseer_action_names)
+
+
 def test_rewards_are_observed_for_agent_and_true_for_overseer():
     par = ma.parallel_env("embedsafe/RewardButton-Grid-v0")
     par.reset(seed=0)
