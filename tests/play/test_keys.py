@@ -132,3 +132,14 @@ def test_config_must_be_a_mapping(tmp_path):
 def test_key_names_cover_pygame_names():
     assert {"w", "up", "space", "escape", "left shift", "[+]", "="} <= set(KEY_NAMES)
     assert key_name(1073741906) == "up" and key_name(ord("W")) == "w" and key_name(" ") == "space"
+
+
+def test_voxel_agent_gets_world_keys_plus_mouse_look():
+    sim = make_sim("embedsafe/TreePunching-Voxel-v0")
+    names = tuple(sim.action_names)
+    h = make_handler(sim, "agent", names)
+    assert h.uses_mouse_look
+    assert h.update([InputEvent("motion", rel=(25, 0))]).action == names.index("turn_right")
+    assert h.update([down("click left")]).action == names.index("punch")
+    h.reset()
+    assert h.update([down("w")]).action == names.index("forward")
