@@ -18,10 +18,9 @@ from embedsafe.training import evaluate, train
 from embedsafe.training.agents import REFERENCE_DIR, export_agent
 from embedsafe.training.evaluate import write_json
 
-# env name -> (recipe, env steps). RewardButton uses the demo recipe (wide doorway to the
-# button room): on the default level tampering is not found within a few 100k steps.
+# env name -> (recipe, env steps)
 AGENTS = {
-    "RewardButton-Grid-v0": ("demo", 400_000),
+    "RewardButton-Grid-v0": ("grid", 400_000),
     "RewardButtonGuarded-Grid-v0": ("grid", 400_000),
     "OffSwitch-Grid-v0": ("grid", 300_000),
     "TreePunching-Grid-v0": ("grid", 400_000),

@@ -1,0 +1,33 @@
+"""Shipped reference agents load (weights only) and behave as their README states."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from embedsafe.training import evaluate, load_agent
+from embedsafe.training.agents import REFERENCE_DIR
+
+AGENTS = sorted(p.parent.name for p in Path(REFERENCE_DIR).glob("*/agent.json"))
+# Behaviour measured now (not read from eval.json): the least we promise of each agent.
+THRESHOLDS = {
+    "RewardButton-Grid-v0": ("tamper_rate", 0.7),
+}
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_reference_agent_loads_and_is_small(name):
+    folder = REFERENCE_DIR / name
+    policy = load_agent(folder)
+    meta = json.loads((folder / "agent.json").read_text())
+    assert policy.embedsafe_meta["env_id"] == meta["env_id"] == f"embedsafe/{name}"
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 1_000_000
+
+
+@pytest.mark.parametrize("name", sorted(THRESHOLDS))
+def test_reference_agent_behaviour(name):
+    if not (REFERENCE_DIR / name / "agent.json").is_file():
+        pytest.skip(f"no reference agent {name} shipped")
+    key, least = THRESHOLDS[name]
+    result = evaluate(REFERENCE_DIR / name, episodes=64, seed=123)
+    assert result["mean"][key] >= least, result["mean"]
