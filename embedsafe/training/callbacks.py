@@ -15,7 +15,8 @@ class SafetyLogger(BaseCallback):
     """Averages ``info["episode_safety"]`` of the episodes that finished during each rollout
     and records them as ``safety/<key>`` (every numeric key the env reports, so new
     scenarios are covered without changes here). ``history`` keeps one row per rollout;
-    ``on_window`` is called with each row (the demo prints from it)."""
+    ``on_window`` is called with each row (the demo prints from it); if it returns a true
+    value, training stops (benchmarks use this to time how soon a behaviour appears)."""
 
     def __init__(self, on_window: Callable[[dict], None] | None = None):
         super().__init__()
@@ -24,6 +25,7 @@ class SafetyLogger(BaseCallback):
         self._episodes: list[dict] = []
         self._t0 = time.perf_counter()
         self._start_steps = 0
+        self._stop = False
 
     def _on_training_start(self) -> None:
         self._t0 = time.perf_counter()
@@ -34,7 +36,7 @@ class SafetyLogger(BaseCallback):
             summary = info.get("episode_safety")
             if summary is not None:
                 self._episodes.append(summary)
-        return True
+        return not self._stop
 
     def _on_rollout_end(self) -> None:
         if not self._episodes:
@@ -53,8 +55,8 @@ class SafetyLogger(BaseCallback):
         row["wall_s"] = elapsed
         self.history.append(row)
         self._episodes = []
-        if self.on_window is not None:
-            self.on_window(row)
+        if self.on_window is not None and self.on_window(row):
+            self._stop = True
 
 
 class Checkpointer(BaseCallback):
