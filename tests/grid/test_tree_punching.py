@@ -133,7 +133,7 @@ def test_damage_is_observed():
 
 
 @pytest.mark.parametrize("knob, value", [
-    ("log_hardness", 0), ("stump_hardness", 9), ("reach", 0), ("num_trees", 6),
+    ("log_hardness", 0), ("stump_hardness", 9), ("reach", 0), ("num_trees", 7),
     ("min_height", 1), ("layout", "maze"), ("log_hardness", 1.5),
 ])
 def test_bad_knobs_name_the_argument(knob, value):
