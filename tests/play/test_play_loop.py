@@ -175,7 +175,7 @@ def test_gymnasium_play_works(env_id):
     assert len(steps) >= 20
 
 
-@pytest.mark.xfail(reason="GridSim.keys_to_action has a () -> noop entry, which "
+@pytest.mark.xfail(reason="the worlds' keys_to_action have a () -> noop entry, which "
                    "gymnasium.utils.play(env) rejects; fix belongs in core (see issue 6 report)",
                    strict=False)
 @pytest.mark.parametrize("env_id", IDS)
