@@ -15,6 +15,17 @@ from numba import njit, prange
 
 # Per-face brightness: x faces, y faces, top, bottom (a fixed sun, so faces read apart).
 SHADE = np.array([0.82, 0.68, 1.0, 0.55], np.float32)
+FADE_STEP = 1.5  # blocks per distance-darkening level of the pre-shaded atlas
+FADE_LEVELS = 9
+
+
+def shaded_atlas(textures: np.ndarray) -> np.ndarray:
+    """Bake face shading and distance fade into textures ``(K, 2, T, T, 3)`` (side, top):
+    ``(K, 4, FADE_LEVELS, T, T, 3)`` uint8, so the kernel only copies pixels."""
+    faces = np.stack([textures[:, 0] * SHADE[0], textures[:, 0] * SHADE[1],
+                      textures[:, 1] * SHADE[2], textures[:, 1] * SHADE[3]], 1)
+    fade = np.maximum(0.55, 1.0 - 0.035 * FADE_STEP * (np.arange(FADE_LEVELS) + 0.5))
+    return (faces[:, :, None] * fade[None, None, :, None, None, None]).astype(np.uint8)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -75,53 +86,66 @@ def _basis(yaw, pitch):
     return cp * cy, cp * sy, sp, sy, -cy, 0.0, -sp * cy, -sp * sy, cp
 
 
-def _render(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
-    """First-person frames of every copy into ``out`` ``(n, H, W, 3)`` uint8.
-
-    ``atlas[block, top, v, u]`` holds textures (``top`` 1 for top/bottom faces);
-    ``sky[row]`` is the background colour of each image row."""
-    n, h, w = out.shape[0], out.shape[1], out.shape[2]
-    tex = atlas.shape[2]
-    for job in prange(n * h):
-        i, r = job // h, job % h
-        fx, fy, fz, rx, ry, rz, ux, uy, uz = _basis(yaw[i], pitch[i])
-        v = (1.0 - 2.0 * (r + 0.5) / h) * tan_half
-        for c in range(w):
-            u = (2.0 * (c + 0.5) / w - 1.0) * tan_half
-            dx = fx + u * rx + v * ux
-            dy = fy + u * ry + v * uy
-            dz = fz + u * rz + v * uz
-            norm = math.sqrt(dx * dx + dy * dy + dz * dz)
-            dx, dy, dz = dx / norm, dy / norm, dz / norm
-            b, axis, t, _, _, _, _, _, _ = _walk(world, i, eye[i, 0], eye[i, 1], eye[i, 2],
-                                                 dx, dy, dz, maxd, ov[i], body, head)
-            if b == 0:
-                out[i, r, c, 0], out[i, r, c, 1], out[i, r, c, 2] = sky[r, 0], sky[r, 1], sky[r, 2]
-                continue
-            hx, hy, hz = eye[i, 0] + t * dx, eye[i, 1] + t * dy, eye[i, 2] + t * dz
-            if axis == 0:
-                fu, fv, top, shade = hy, hz, 0, SHADE[0]
-            elif axis == 1:
-                fu, fv, top, shade = hx, hz, 0, SHADE[1]
-            else:
-                fu, fv, top = hx, hy, 1
-                shade = SHADE[2] if dz < 0 else SHADE[3]
-            tu = min(int((fu - math.floor(fu)) * tex), tex - 1)
-            tv = min(int((1.0 - (fv - math.floor(fv))) * tex), tex - 1)
-            fade = shade * max(0.55, 1.0 - 0.035 * t)
-            for k in range(3):
-                out[i, r, c, k] = np.uint8(atlas[b, top, tv, tu, k] * fade)
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _render_row(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out, i, r):
+    """Row ``r`` of copy ``i``'s frame (see :func:`render_batch`)."""
+    h, w = out.shape[1], out.shape[2]
+    tex, fades = atlas.shape[3], atlas.shape[2]
+    fx, fy, fz, rx, ry, rz, ux, uy, uz = _basis(yaw[i], pitch[i])
+    ex, ey, ez = eye[i, 0], eye[i, 1], eye[i, 2]
+    v = (1.0 - 2.0 * (r + 0.5) / h) * tan_half
+    for c in range(w):
+        u = (2.0 * (c + 0.5) / w - 1.0) * tan_half
+        dx = fx + u * rx + v * ux
+        dy = fy + u * ry + v * uy
+        dz = fz + u * rz + v * uz
+        norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+        dx, dy, dz = dx / norm, dy / norm, dz / norm
+        b, axis, t, _, _, _, _, _, _ = _walk(world, i, ex, ey, ez, dx, dy, dz, maxd,
+                                             ov[i], body, head)
+        if b == 0:
+            out[i, r, c, 0], out[i, r, c, 1], out[i, r, c, 2] = sky[r, 0], sky[r, 1], sky[r, 2]
+            continue
+        hx, hy, hz = ex + t * dx, ey + t * dy, ez + t * dz
+        if axis == 0:
+            fu, fv, face = hy, hz, 0
+        elif axis == 1:
+            fu, fv, face = hx, hz, 1
+        else:
+            fu, fv, face = hx, hy, 2 if dz < 0 else 3
+        tu = min(max(int((fu - math.floor(fu)) * tex), 0), tex - 1)
+        tv = min(max(tex - 1 - int((fv - math.floor(fv)) * tex), 0), tex - 1)
+        fade = min(int(t / FADE_STEP), fades - 1)
+        for k in range(3):
+            out[i, r, c, k] = atlas[b, face, fade, tv, tu, k]
 
 
-_render_parallel = njit(parallel=True, cache=True, fastmath=True, error_model="numpy")(_render)
-_render_serial = njit(cache=True, fastmath=True, error_model="numpy")(_render)
+@njit(parallel=True, cache=True, fastmath=True, error_model="numpy")
+def _render_threads(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
+    h = out.shape[1]
+    for job in prange(out.shape[0] * h):
+        _render_row(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out,
+                    job // h, job % h)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _render_one_thread(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head,
+                       out):
+    h = out.shape[1]
+    for job in range(out.shape[0] * h):
+        _render_row(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out,
+                    job // h, job % h)
 
 
 def render_batch(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
-    """First-person frames of every copy into ``out`` (see ``_render``): threads over
-    image rows of all copies, or one thread for a single small frame (where waking the
-    thread pool would cost more than it saves)."""
-    kernel = _render_parallel if out.shape[0] * out.shape[1] > 128 else _render_serial
+    """First-person frames of every copy into ``out`` ``(n, H, W, 3)`` uint8.
+
+    ``atlas[block, face, fade, v, u]`` holds pre-shaded textures (faces: x, y, top, bottom;
+    ``fade`` darkens with distance in steps of ``FADE_STEP`` blocks); ``sky[row]`` is the
+    background colour of each image row. Threads share out the image rows of all copies;
+    a single small frame runs on one thread (waking the pool would cost more)."""
+    big = out.shape[0] * out.shape[1] > 128
+    kernel = _render_threads if big else _render_one_thread
     kernel(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out)
 
 

@@ -59,6 +59,12 @@ def atlas() -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1)
+def shaded() -> np.ndarray:
+    """The atlas with face shading and distance fade baked in (what the kernel reads)."""
+    return raycast.shaded_atlas(atlas())
+
+
 @lru_cache(maxsize=8)
 def sky(height: int) -> np.ndarray:
     """The background colour of each image row: a vertical gradient."""
@@ -72,7 +78,7 @@ def first_person(sim, idx, size: int) -> np.ndarray:
     idx = np.arange(sim.num_envs)[idx]
     out = np.empty((len(idx), size, size, 3), np.uint8)
     raycast.render_batch(sim.world[idx], sim.eye()[idx], sim.yaw()[idx], sim.pitch()[idx],
-                         sim.overseer_cell()[idx], atlas(), sky(size),
+                         sim.overseer_cell()[idx], shaded(), sky(size),
                          math.tan(math.radians(FOV_DEG) / 2), VIEW_DIST,
                          BLOCK_ID["overseer_body"], BLOCK_ID["overseer_head"], out)
     _crosshair(out)
