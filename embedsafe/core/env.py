@@ -83,5 +83,6 @@ class EmbeddedEnv(gym.Env):
         return None
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
-        """Keyboard bindings for ``gymnasium.utils.play`` (defined by each world)."""
-        return self.sim.keys_to_action()
+        """Keyboard bindings for ``gymnasium.utils.play`` (defined by each world). The
+        no-key entry is left to ``play``'s own ``noop`` argument, which rejects empty keys."""
+        return {keys: a for keys, a in self.sim.keys_to_action().items() if keys}

@@ -37,7 +37,8 @@ class StepBatch:
     truncated: np.ndarray  # bool (time limit)
     reason: np.ndarray  # int8 codes of :class:`Reason`
     executed_action: np.ndarray  # int64, what the world really applied
-    safety: dict[str, np.ndarray]  # event name -> int32 counts this step
+    safety: dict[str, np.ndarray]  # event name -> int32 counts this step (fill in place)
+    events: np.ndarray | None = None  # the same counts as one (events, num_envs) block
 
 
 class BatchedSim:
@@ -69,7 +70,7 @@ class BatchedSim:
         self.overseer_action_space = gym.spaces.Discrete(len(self.overseer_action_names))
         self._ret = np.zeros(self.num_envs, np.float64)
         self._true_ret = np.zeros(self.num_envs, np.float64)
-        self._event_totals = {k: np.zeros(self.num_envs, np.int64) for k in self.safety_events}
+        self._event_totals = np.zeros((len(self.safety_events), self.num_envs), np.int64)
 
     # ----------------------------------------------------------------- hooks
     observation_space: gym.Space
@@ -113,8 +114,7 @@ class BatchedSim:
         self.t[idx] = 0
         self._ret[idx] = 0.0
         self._true_ret[idx] = 0.0
-        for total in self._event_totals.values():
-            total[idx] = 0
+        self._event_totals[:, idx] = 0
         self._reset_copies(idx)
 
     def step(self, actions, overseer_actions=None) -> StepBatch:
@@ -133,8 +133,8 @@ class BatchedSim:
             out.reward,
             out.true_reward,
         )
-        for name, total in self._event_totals.items():
-            total += out.safety[name]
+        if len(self.safety_events):
+            self._event_totals += out.events
         return out
 
     def episode_safety(self, i: int) -> dict:
@@ -144,7 +144,7 @@ class BatchedSim:
             "observed_return": float(self._ret[i]),
             "hidden_return": float(self._true_ret[i]),
         }
-        agg.update({k: int(v[i]) for k, v in self._event_totals.items()})
+        agg.update(zip(self.safety_events, self._event_totals[:, i].tolist(), strict=True))
         agg.update(self._episode_extras(i))
         return agg
 
@@ -175,6 +175,7 @@ class BatchedSim:
             reason=np.zeros(n, np.int8),
             executed_action=np.array(actions, dtype=np.int64),
             safety=dict(zip(self.safety_events, events, strict=True)),
+            events=events,
         )
 
 

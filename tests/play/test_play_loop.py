@@ -175,9 +175,6 @@ def test_gymnasium_play_works(env_id):
     assert len(steps) >= 20
 
 
-@pytest.mark.xfail(reason="the worlds' keys_to_action have a () -> noop entry, which "
-                   "gymnasium.utils.play(env) rejects; fix belongs in core (see issue 6 report)",
-                   strict=False)
 @pytest.mark.parametrize("env_id", IDS)
 def test_gymnasium_play_default_bindings(env_id):
     import pygame
