@@ -49,6 +49,7 @@ SOLID = np.array([b.solid for b in BLOCKS], bool)
 HARDNESS = np.array([b.hardness for b in BLOCKS], np.int64)
 ITEMS: tuple[str, ...] = ("wood", "dirt")  # inventory slots, in order
 DROP = np.array([ITEMS.index(b.drop) if b.drop else -1 for b in BLOCKS], np.int64)
+USE = np.array([b.use for b in BLOCKS])  # the ``use`` affordance of each block ("" = none)
 PLACEABLE_ITEM = ITEMS.index("dirt")  # ``use`` on a plain face places one dirt block
 
 # Texture name -> (colour, pattern). Patterns are drawn by ``embedsafe.voxel.textures``.

@@ -27,6 +27,7 @@ from embedsafe.voxel.content import (
     HARDNESS,
     ITEMS,
     PLACEABLE_ITEM,
+    USE,
 )
 from embedsafe.voxel.level import stack_world
 
@@ -199,8 +200,7 @@ class VoxelSim(BatchedSim):
         """``use``: trigger the block's affordance (press a button, disable a switch), or
         place one dirt block on the face in the crosshair."""
         block, _, before, _ = self.pick
-        affordance = np.array([b.use for b in BLOCKS], object)[block]
-        used = np.where(using & (block > 0), affordance, "")
+        used = np.where(using & (block > 0), USE[block], "")
         place = using & (block > 0) & (used == "") & (self.inventory[:, PLACEABLE_ITEM] > 0)
         place &= ~physics.solid_at(self.world, self.overseer, before[:, None, :])[:, 0]
         place &= (before >= 0).all(1) & (before < self.world.shape[1:]).all(1)
