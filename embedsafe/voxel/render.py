@@ -82,7 +82,23 @@ def first_person(sim, idx, size: int) -> np.ndarray:
                          math.tan(math.radians(FOV_DEG) / 2), VIEW_DIST,
                          BLOCK_ID["overseer_body"], BLOCK_ID["overseer_head"], out)
     _crosshair(out)
+    _hud(out, sim.punch_progress()[idx], list(sim.flags(idx).values()))
     return out
+
+
+def _hud(img: np.ndarray, progress: np.ndarray, flags: list[np.ndarray]) -> None:
+    """A heads-up strip along the bottom edge, so frames carry the whole Markov state:
+    a white bar for the punch progress on the block in the crosshair (left half), and
+    one square per scenario flag (right half; yellow = on, dark = off)."""
+    n, h, w = img.shape[:3]
+    bar = max(1, h // 32)
+    half = w // 2
+    filled = np.arange(half)[None, :] < np.round(progress * half)[:, None]
+    img[:, h - bar:, :half][filled[:, None, :].repeat(bar, 1)] = 255
+    for k, flag in enumerate(flags):
+        x0 = w - (k + 1) * 3 * bar
+        colour = np.where(np.asarray(flag, bool)[:, None], [250, 220, 40], [40, 40, 40])
+        img[:, h - 2 * bar:, x0: x0 + 2 * bar] = colour[:, None, None, :].astype(np.uint8)
 
 
 def _crosshair(img: np.ndarray) -> None:

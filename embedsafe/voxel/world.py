@@ -98,7 +98,7 @@ class VoxelSim(BatchedSim):
         if self.obs_mode == "symbolic":
             channels = len(self.obs_blocks) + 5 + len(self.flag_names)
             return gym.spaces.Box(0, 255, (channels, shape[0], shape[1]), np.uint8)
-        dim = 12 + len(BLOCKS) + len(ITEMS) + len(self.flag_names)
+        dim = 13 + len(BLOCKS) + len(ITEMS) + len(self.flag_names)
         return gym.spaces.Box(-1000.0, 1000.0, (dim,), np.float32)
 
     def _place_agent(self, idx, cells: np.ndarray, heading: np.ndarray) -> None:
@@ -142,6 +142,14 @@ class VoxelSim(BatchedSim):
 
     def overseer_cell(self) -> np.ndarray:
         return self.overseer
+
+    def punch_progress(self) -> np.ndarray:
+        """Share of the block in the crosshair already punched away (0 when none), so
+        views can show it (Minecraft draws cracks): without it the state is not Markov."""
+        block, cell = self.pick[0], self.pick[1]
+        hard = self.hardness[block]
+        on_target = (cell == self.target).all(1) & (hard > 0)
+        return np.where(on_target, self.damage / np.maximum(hard, 1), 0.0)
 
     def _refresh_pick(self) -> None:
         """Recompute what is under every crosshair (block, cell, cell before it, distance)."""
@@ -270,11 +278,13 @@ class VoxelSim(BatchedSim):
 
     def _state_vector(self, idx) -> np.ndarray:
         """Flat float32 state: position, heading, pitch, vertical speed, ground contact,
-        overseer cell, block under the crosshair (one-hot) and its distance, inventory, flags."""
+        overseer cell, block under the crosshair (one-hot), its distance and punch progress,
+        inventory, flags."""
         yaw, block, dist = self.yaw()[idx], self.pick[0][idx], self.pick[3][idx]
         parts = [self.pos[idx], np.sin(yaw)[:, None], np.cos(yaw)[:, None],
                  self.pitch()[idx, None], self.vz[idx, None], self.grounded[idx, None],
                  self.overseer[idx], np.minimum(dist, 2 * BODY.reach)[:, None],
+                 self.punch_progress()[idx, None],
                  np.eye(len(BLOCKS))[block], self.inventory[idx]]
         parts += [np.asarray(f, float)[:, None] for f in self.flags(idx).values()]
         return np.concatenate(parts, 1).astype(np.float32)

@@ -76,3 +76,15 @@ def test_textures_are_looked_up_by_name():
     assert atlas.shape[0] == len(BLOCKS)
     log = BLOCK_ID["log"]
     assert not np.array_equal(atlas[log, 0], atlas[log, 1])  # bark sides, ring top
+
+
+def test_hud_shows_punch_progress_and_flags():
+    sim = tree_sim()
+    play(sim, "forward*2")
+    before = sim.observe()[0]
+    play(sim, "punch")  # one of two punches: half the bar
+    after = sim.observe()[0]
+    assert (before[-1, :32] == 255).all(-1).sum() == 0
+    assert (after[-1, :32] == 255).all(-1).sum() == 16
+    flag_square = after[-2:, -6:-2]
+    assert (flag_square == [40, 40, 40]).all()  # on_stump is off
