@@ -34,12 +34,16 @@ def _locate(path: Path) -> tuple[Path, Path]:
         return meta, path / json.loads(meta.read_text()).get("weights", "policy.pt")
     if path.name == "agent.json":
         return path, path.parent / json.loads(path.read_text()).get("weights", "policy.pt")
+    if path.suffix == ".zip" and path.with_suffix(".pt").is_file():
+        path = path.with_suffix(".pt")  # a checkpoint's weights-only twin: no unpickling
     if path.suffix == ".pt":
         for folder in (path.parent, path.parent.parent):
             if (folder / "agent.json").is_file():
                 return folder / "agent.json", path
         raise ValueError(f"found no agent.json next to or above weights file {path}")
-    raise ValueError(f"{path} is not an agent: expected a directory, agent.json or a .pt file")
+    raise ValueError(
+        f"{path} is not an agent: expected a run directory, agent.json, or a .pt/.zip checkpoint"
+    )
 
 
 def read_meta(path: str | Path) -> dict:
@@ -97,6 +101,8 @@ def load_agent(path: str | Path) -> ActorCriticCnnPolicy:
             f"weights {weights} do not fit the network in {meta_path}: {' '.join(first)}"
         ) from None
     policy.set_training_mode(False)
+    if weights.stem.startswith("step_") and weights.stem[5:].isdigit():
+        meta = {**meta, "num_timesteps": int(weights.stem[5:])}  # a checkpoint along the run
     policy.embedsafe_meta = meta
     return policy
 
