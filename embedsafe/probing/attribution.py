@@ -1,0 +1,97 @@
+"""Attribution maps (captum IntegratedGradients and Saliency) of the chosen action's logit
+over the observation, drawn over the frame: per grid cell (summed over the symbolic
+channels) on the env's RGB render, or per pixel on a 64x64 RGB view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+import embedsafe
+
+
+class Logits(nn.Module):
+    """The policy as obs -> action logits, for captum (float obs in the env's layout)."""
+
+    def __init__(self, policy):
+        super().__init__()
+        self.policy = policy
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        if obs.shape[-1] == 3 and obs.shape[1] != 3:  # HWC frames -> CHW as SB3 trains them
+            obs = obs.permute(0, 3, 1, 2)
+        features = self.policy.extract_features(obs)
+        latent_pi, _ = self.policy.mlp_extractor(features)
+        return self.policy.action_net(latent_pi)
+
+
+def attribute(policy, obs: np.ndarray, actions: np.ndarray, steps: int = 32) -> dict:
+    """``{"ig": maps, "saliency": maps}``, each ``(n, H, W)``: |attribution| summed over
+    channels (grid: channel axis 0; frames: axis -1), for the given actions' logits."""
+    from captum.attr import IntegratedGradients, Saliency
+
+    model = Logits(policy)
+    x = torch.as_tensor(obs, dtype=torch.float32).requires_grad_(True)
+    target = torch.as_tensor(actions, dtype=torch.long)
+    ig = IntegratedGradients(model).attribute(x, target=target, n_steps=steps)
+    sal = Saliency(model).attribute(x, target=target, abs=True)
+    axis = -1 if obs.shape[-1] == 3 else 1
+    return {name: a.detach().abs().sum(axis).numpy() for name, a in (("ig", ig), ("saliency", sal))}
+
+
+def frames(env_id: str, env_kwargs: dict, seed: int, actions: np.ndarray) -> list[np.ndarray]:
+    """Replay ``actions`` from env seed ``seed`` and return the RGB frame before each one."""
+    env = embedsafe.make(env_id, render_mode="rgb_array", **env_kwargs)
+    try:
+        env.reset(seed=int(seed))
+        out = []
+        for a in actions:
+            out.append(env.render())
+            env.step(int(a))
+        return out
+    finally:
+        env.close()
+
+
+def overlay(ax, frame: np.ndarray, heat: np.ndarray, title: str) -> None:
+    """Draw ``heat`` (``H x W`` cells or pixels) over ``frame``; grid cells are matched to
+    the top-left ``H*cell x W*cell`` block that holds the map in the grid renders."""
+    h, w = heat.shape
+    cell = frame.shape[1] / w
+    ax.imshow(frame)
+    ax.imshow(
+        heat / (heat.max() + 1e-12),
+        cmap="inferno",
+        alpha=0.55,
+        extent=(0, w * cell, h * cell, 0),
+        interpolation="nearest",
+    )
+    ax.set_xlim(0, frame.shape[1])
+    ax.set_ylim(frame.shape[0], 0)
+    ax.set_title(title, fontsize=8)
+    ax.axis("off")
+
+
+def attribution_figure(policy, data, rows: np.ndarray, path: Path, action_names=None) -> Path:
+    """One column per chosen row of a rollout dataset: frame + IG overlay, frame + saliency."""
+    import matplotlib.pyplot as plt
+
+    meta = policy.embedsafe_meta
+    maps = attribute(policy, data.obs[rows], data.action[rows])
+    fig, axes = plt.subplots(2, len(rows), figsize=(2.6 * len(rows), 5.4), squeeze=False)
+    for j, r in enumerate(rows):
+        ep_rows = np.flatnonzero(data.episode == data.episode[r])
+        acts = data.action[ep_rows][: data.step[r] + 1]
+        frame = frames(meta["env_id"], meta.get("env_kwargs", {}), data.episode[r], acts)[-1]
+        act = int(data.action[r])
+        name = action_names[act] if action_names else str(act)
+        label = f"ep {data.episode[r]} t={data.step[r]} a={name}"
+        overlay(axes[0, j], frame, maps["ig"][j], f"IG  {label}")
+        overlay(axes[1, j], frame, maps["saliency"][j], f"saliency  {label}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
