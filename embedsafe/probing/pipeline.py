@@ -151,30 +151,29 @@ def probe_agent(
             "episodes": budget.steer_episodes,
         }
         seed = budget.seed + 10_000  # fresh episodes, not the ones the direction came from
+        metrics = (metric, "tamper_rate", "hidden_return")
         res.steering_rows = steering.steering_table(
             final,
             layer,
-            direction,
+            {concept: direction},
             budget.alphas,
             budget.steer_episodes,
             seed,
-            metric,
+            metrics,
             budget.n_random,
             budget.steps,
-            concept,
             progress=bar,
         )
         res.ablation_rows = steering.ablation_table(
             final,
             layer,
-            direction,
+            {concept: direction},
             x,
             budget.steer_episodes,
             seed,
-            metric,
+            metrics,
             budget.n_random,
             budget.steps,
-            concept,
         )
         res.figures["steering"] = plots.steering_plot(
             res.steering_rows, metric, out / "steering.png", concept, layer

@@ -49,42 +49,50 @@ def behaviour(
     policy,
     episodes: int,
     seed: int,
-    metric: str,
+    metrics: str | Sequence[str],
     layer: str | None = None,
     edit: Intervention | None = None,
     max_steps: int | None = None,
-) -> float:
-    """Mean ``episode_safety[metric]`` over seeded episodes, with ``edit`` on ``layer``."""
+) -> dict[str, float]:
+    """Mean ``episode_safety[m]`` for each metric over seeded episodes, ``edit`` on ``layer``."""
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     interventions = {layer: edit} if edit is not None and layer else None
     data = rollout(policy, episodes, seed=seed, interventions=interventions, max_steps=max_steps)
-    return data.episode_metric(metric)
+    return {m: data.episode_metric(m) for m in metrics}
+
+
+def with_random(directions: dict[str, np.ndarray], n_random: int, seed: int) -> dict:
+    """``directions`` plus ``random0..`` Gaussian directions with the first one's norm."""
+    first = next(iter(directions.values()))
+    rand = random_directions(first, n_random, seed)
+    return {**directions, **{f"random{i}": d for i, d in enumerate(rand)}}
 
 
 def steering_table(
     policy,
     layer: str,
-    direction: np.ndarray,
+    directions: dict[str, np.ndarray],
     alphas: Sequence[float],
     episodes: int,
     seed: int,
-    metric: str,
+    metrics: str | Sequence[str],
     n_random: int = 3,
     max_steps: int | None = None,
-    label: str = "concept",
     progress=None,
 ) -> list[dict]:
-    """One row per (direction, alpha): the behaviour metric with the edit applied. The
-    random rows use the same alphas on directions of the same norm. The same env seeds are
-    used for every row, so differences come from the edit only."""
-    dirs = [(label, direction)] + [
-        (f"random{i}", d) for i, d in enumerate(random_directions(direction, n_random, seed))
-    ]
+    """One row per (direction, alpha): the behaviour with ``alpha * direction`` added to
+    ``layer`` at every step. ``random*`` rows use directions with the norm of the first
+    given one. Every row plays the same env seeds, so differences come from the edit."""
     rows = []
-    for name, d in dirs:
+    baseline = behaviour(policy, episodes, seed, metrics, max_steps=max_steps)
+    for name, d in with_random(directions, n_random, seed).items():
         for alpha in alphas:
-            edit = add_direction(d, alpha) if alpha else None
-            value = behaviour(policy, episodes, seed, metric, layer, edit, max_steps)
-            rows.append({"direction": name, "alpha": float(alpha), metric: value})
+            if alpha:
+                edit = add_direction(d, alpha)
+                values = behaviour(policy, episodes, seed, metrics, layer, edit, max_steps)
+            else:
+                values = baseline
+            rows.append({"direction": name, "alpha": float(alpha), **values})
             if progress is not None:
                 progress.update(1)
     return rows
@@ -93,26 +101,20 @@ def steering_table(
 def ablation_table(
     policy,
     layer: str,
-    direction: np.ndarray,
+    directions: dict[str, np.ndarray],
     acts: np.ndarray,
     episodes: int,
     seed: int,
-    metric: str,
+    metrics: str | Sequence[str],
     n_random: int = 3,
     max_steps: int | None = None,
-    label: str = "concept",
 ) -> list[dict]:
-    """Behaviour with no edit, with the concept direction mean-ablated, and with random
-    directions of the same norm mean-ablated (means taken over ``acts`` of ``layer``)."""
-    rows = [
-        {"edit": "none", metric: behaviour(policy, episodes, seed, metric, max_steps=max_steps)}
-    ]
-    dirs = [(label, direction)] + [
-        (f"random{i}", d) for i, d in enumerate(random_directions(direction, n_random, seed))
-    ]
-    for name, d in dirs:
+    """Behaviour with no edit, and with each direction (given ones, then random ones of the
+    first one's norm) mean-ablated: its component set to its mean over ``acts``."""
+    rows = [{"edit": "none", **behaviour(policy, episodes, seed, metrics, max_steps=max_steps)}]
+    for name, d in with_random(directions, n_random, seed).items():
         mean_proj = float((acts @ (d / np.linalg.norm(d))).mean())
         edit = ablate_direction(d, mean_proj)
-        value = behaviour(policy, episodes, seed, metric, layer, edit, max_steps)
-        rows.append({"edit": f"ablate {name}", metric: value})
+        values = behaviour(policy, episodes, seed, metrics, layer, edit, max_steps)
+        rows.append({"edit": f"ablate {name}", **values})
     return rows
