@@ -27,7 +27,11 @@ def what_when_where(rows: list[dict], behaviour: list[dict], metric: str, path: 
     layers = list(dict.fromkeys(r["layer"] for r in rows))
     steps = sorted({r["checkpoint"] for r in rows})
     fig, axes = plt.subplots(
-        1, len(names) + 1, figsize=(2.2 * len(names) + 3.2, 3.4), squeeze=False
+        1,
+        len(names) + 1,
+        figsize=(2.2 * len(names) + 4.2, 3.4),
+        squeeze=False,
+        layout="constrained",
     )
     for ax, name in zip(axes[0], names, strict=False):
         grid = np.full((len(layers), len(steps)), np.nan)
