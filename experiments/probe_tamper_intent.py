@@ -50,6 +50,7 @@ from embedsafe.probing import (  # noqa: E402
 )
 from embedsafe.probing.concepts import input_type  # noqa: E402
 from embedsafe.probing.pipeline import default_layers  # noqa: E402
+from embedsafe.probing.probes import probe_direction  # noqa: E402
 from embedsafe.probing.report import table  # noqa: E402
 from embedsafe.probing.steering import ablation_table, steering_table  # noqa: E402
 
@@ -138,6 +139,12 @@ untrained = untrained_like(policy, args.seed)
 fresh_tr = activations(untrained, train_data.obs, hidden)
 fresh_te = activations(untrained, test_data.obs, hidden)
 y_tr, y_te = intent.labels(train_data), intent.labels(test_data)
+for name, y in (("training", y_tr), ("held-out", y_te)):
+    if np.nansum(y) == 0 or np.nansum(1 - y) == 0:
+        raise SystemExit(
+            f"the label is constant on the {name} seeds (positives {np.nanmean(y):.2f}): "
+            "the agent never (or always) self-presses; train it longer or raise --episodes"
+        )
 types = input_type(train_data) + input_type(test_data)
 y_ctl = control_labels(types, np.concatenate([y_tr, y_te]), args.seed)
 ctl_tr, ctl_te = y_ctl[: len(y_tr)], y_ctl[len(y_tr) :]
@@ -202,7 +209,7 @@ steer_rows, ablate_rows, effect_rows, norms = [], [], [], {}
 for name in hidden:
     x_layer = train_data.acts[name]
     direction = contrast_vector(x_layer, y_tr)
-    probe_dir = fit_probe(x_layer, y_tr, train_data.episode, args.seed).direction
+    probe_dir = probe_direction(x_layer, y_tr)
     probe_dir = probe_dir / np.linalg.norm(probe_dir) * np.linalg.norm(direction)
     norms[name] = (float(np.linalg.norm(direction)), float(np.linalg.norm(x_layer, axis=1).mean()))
     directions = {"contrast": direction, "probe weights": probe_dir}

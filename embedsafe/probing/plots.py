@@ -49,6 +49,7 @@ def what_when_where(rows: list[dict], behaviour: list[dict], metric: str, path: 
     b_steps = [b["checkpoint"] for b in behaviour]
     ax.plot(b_steps, [b[metric] for b in behaviour], "o-", color="crimson")
     ax.set_title(f"behaviour: {metric}/episode", fontsize=8)
+    ax.set_xticks(b_steps, [f"{s // 1000}k" for s in b_steps], fontsize=6, rotation=90)
     ax.set_xlabel("env steps", fontsize=7)
     ax.tick_params(labelsize=6)
     fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -99,3 +99,15 @@ def contrast_vector(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if not len(pos) or not len(neg):
         raise ValueError("the concept never (or always) holds in this data: no contrast vector")
     return pos.mean(0) - neg.mean(0)
+
+
+def probe_direction(x: np.ndarray, y: np.ndarray, c: float = 0.1) -> np.ndarray:
+    """The weight vector (activation units) of the same probe fitted on every labelled row,
+    for steering along it."""
+    ok = ~np.isnan(y)
+    if len(np.unique(y[ok])) < 2:
+        raise ValueError("the concept never (or always) holds in this data: no probe direction")
+    scaler = StandardScaler().fit(x[ok])
+    clf = LogisticRegression(C=c, solver="liblinear", max_iter=500, class_weight="balanced")
+    clf.fit(scaler.transform(x[ok]), y[ok].astype(int))
+    return clf.coef_[0] / np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
