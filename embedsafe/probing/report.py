@@ -58,7 +58,7 @@ def write_report(res, out: Path, command: str = "") -> Path:
     summary = [
         {
             "concept": c,
-            "best layer": r["layer"],
+            "best layer": r["layer"] if _key(r) >= 0 else "– (one class only)",
             "AUROC": r["auroc"],
             "raw obs AUROC": next(
                 (o["auroc"] for o in obs_rows if o["concept"] == c), float("nan")
