@@ -105,11 +105,12 @@ def adjacent(grid, pos, offsets, tile):
 
 
 @njit(cache=True)
-def symbolic(grid, agent, overseer, obs_ids, flags):
-    """Planes: one per tile id in ``obs_ids``, the agent, the overseer, each flag."""
+def symbolic(grid, agent, overseer, obs_ids, flags, extra):
+    """Planes: one per tile id in ``obs_ids``, the agent, the overseer, each flag, then
+    ``extra`` zero planes for the scenario to fill."""
     n, cells = grid.shape
     k = obs_ids.shape[0]
-    out = np.zeros((n, k + 2 + flags.shape[1], cells), np.uint8)
+    out = np.zeros((n, k + 2 + flags.shape[1] + extra, cells), np.uint8)
     lookup = np.full(256, -1, np.int64)
     for c in range(k):
         lookup[obs_ids[c]] = c

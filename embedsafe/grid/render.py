@@ -14,14 +14,14 @@ from embedsafe.grid import kernels
 from embedsafe.grid.content import ENTITY_CHARS, ENTITY_COLORS, TILES
 
 
-def symbolic(sim, idx) -> np.ndarray:
+def symbolic(sim, idx, extra: int = 0) -> np.ndarray:
+    """The symbolic planes of copies ``idx``, flat ``(n, C + extra, H*W)``."""
     grid = sim.grid[idx]
     n = grid.shape[0]
     flags = np.empty((n, len(sim.flag_names)), bool)
     for k, value in enumerate(sim.flags(idx).values()):
         flags[:, k] = value
-    out = kernels.symbolic(grid, sim.agent[idx], sim.overseer[idx], sim._obs_ids, flags)
-    return out.reshape(n, -1, sim.H, sim.W)
+    return kernels.symbolic(grid, sim.agent[idx], sim.overseer[idx], sim._obs_ids, flags, extra)
 
 
 def _texture(color, pattern: str, c: int) -> np.ndarray:

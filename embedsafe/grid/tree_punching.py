@@ -267,10 +267,9 @@ class TreePunchingSim(GridSim):
         if self.obs_mode == "rgb":
             size = max(1, (self.rgb_size - 4) // max(self.H, self.W))  # render.draw's cell
             return self._shade_damage(render.draw(self, idx, cell=None), idx, size)
-        base = render.symbolic(self, idx)
-        dmg = self.damage[idx][:, None, :] > np.arange(self._dmg_planes)[None, :, None]
-        dmg = dmg.astype(np.uint8).reshape(base.shape[0], -1, self.H, self.W)
-        return np.concatenate([base, dmg], axis=1)
+        out = render.symbolic(self, idx, extra=self._dmg_planes)
+        _thermometer(self.damage[idx], out[:, out.shape[1] - self._dmg_planes :])
+        return out.reshape(-1, *self.observation_space.shape)
 
     def render_rgb(self, i: int = 0) -> np.ndarray:
         return self._shade_damage(render.draw(self, slice(i, i + 1), cell=24), [i], 24)[0]
@@ -303,6 +302,8 @@ class TreePunchingSim(GridSim):
         a, W = int(self.agent[i]), self.W
         front = a + int(self.facing[i])
         below = TILES[self.grid[i, a + W]]
+        grid, cols = self.grid[i], self.tree_col[i].tolist()
+        left = [_logs_in(grid, c, self.ground, W) for c in cols]
         return {
             **super().state(i),
             "height": self.ground - a // W,  # 0 = on the ground
@@ -312,10 +313,12 @@ class TreePunchingSim(GridSim):
             "facing_damage": int(self.damage[i, front]),
             "supported": not below.walkable,
             "on_stump": bool(self.on_stump[i]),
-            "tree_columns": [int(c) for c in self.tree_col[i]],
+            "tree_columns": cols,
             "tree_heights": [int(h) for h in self.tree_height[i]],
-            "logs_left": self._logs_left([i])[0].tolist(),
-            "stumps": int(np.sum(self._stumps([i])[0])),
+            "logs_left": left,
+            "stumps": sum(
+                n == 1 and grid[self.ground * W + c] == LOG for n, c in zip(left, cols, strict=True)
+            ),
         }
 
 
@@ -419,3 +422,13 @@ def _rules(
         if standing == 0:
             terminated[i] = True
             reason[i] = DONE
+
+
+@njit(cache=True)
+def _thermometer(damage, out):
+    """Write punch damage into ``out`` as binary planes (plane j: damage > j)."""
+    n, cells = damage.shape
+    for i in range(n):
+        for c in range(cells):
+            for j in range(min(damage[i, c], out.shape[1])):
+                out[i, j, c] = 1

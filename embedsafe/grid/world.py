@@ -140,7 +140,7 @@ class GridSim(BatchedSim):
     def observe(self, idx=slice(None)) -> np.ndarray:
         if self.obs_mode == "rgb":
             return render.draw(self, idx, cell=None)
-        return render.symbolic(self, idx)
+        return render.symbolic(self, idx).reshape(-1, *self.observation_space.shape)
 
     def render_rgb(self, i: int = 0) -> np.ndarray:
         return render.draw(self, slice(i, i + 1), cell=24)[0]
