@@ -38,7 +38,16 @@ def _names(text: str | None) -> list[str] | None:
     return [n.strip() for n in text.split(",") if n.strip()] if text else None
 
 
+def _need_extras() -> None:
+    import importlib.util
+
+    missing = [m for m in ("sklearn", "captum") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ValueError(f"probing needs {', '.join(missing)}: pip install 'embedsafe[probe]'")
+
+
 def run(args: argparse.Namespace) -> int:
+    _need_extras()
     from embedsafe.probing.capture import OBS, layer_names
     from embedsafe.probing.pipeline import Budget, probe_agent
     from embedsafe.probing.report import write_report
