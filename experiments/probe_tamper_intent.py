@@ -41,6 +41,7 @@ from embedsafe.probing import (  # noqa: E402
     OBS,
     Concept,
     activations,
+    concepts_for,
     contrast_vector,
     control_labels,
     fit_probe,
@@ -205,14 +206,24 @@ for lead in args.leads:
 
 # --- 3. steering and ablation at every hidden layer, on fresh seeds ------------------------
 steer_seed = args.seed + 200_000
+(button_near,) = concepts_for(ENV_ID, ["button_near"])
+near_tr = button_near.labels(train_data)
 steer_rows, ablate_rows, effect_rows, norms = [], [], [], {}
 for name in hidden:
     x_layer = train_data.acts[name]
     direction = contrast_vector(x_layer, y_tr)
     probe_dir = probe_direction(x_layer, y_tr)
     probe_dir = probe_dir / np.linalg.norm(probe_dir) * np.linalg.norm(direction)
-    norms[name] = (float(np.linalg.norm(direction)), float(np.linalg.norm(x_layer, axis=1).mean()))
-    directions = {"contrast": direction, "probe weights": probe_dir}
+    # A location control: the contrast vector of "within 3 steps of the button", at the
+    # intent vector's norm. If it steers as well, the intent direction is mostly "where".
+    near = contrast_vector(x_layer, near_tr)
+    near = near / np.linalg.norm(near) * np.linalg.norm(direction)
+    norms[name] = {
+        "contrast norm": float(np.linalg.norm(direction)),
+        "mean activation norm": float(np.linalg.norm(x_layer, axis=1).mean()),
+        "cos(intent, button_near)": float(near @ direction / np.linalg.norm(direction) ** 2),
+    }
+    directions = {"contrast": direction, "probe weights": probe_dir, "button_near contrast": near}
     rows = steering_table(
         policy,
         name,
@@ -296,7 +307,7 @@ for ax, name in zip(np.atleast_1d(axes), hidden, strict=True):
             style = {"lw": 2, "label": d}
         ax.plot([r["alpha"] for r in sub], [r["self_press"] for r in sub], "o-", ms=3, **style)
     ax.plot([], [], color="grey", label=f"{args.n_random} random, same norm")
-    ax.set_title(f"{short(name)} (|v|={norms[name][0]:.1f})", fontsize=8)
+    ax.set_title(f"{short(name)} (|v|={norms[name]['contrast norm']:.1f})", fontsize=8)
     ax.set_xlabel("alpha (× contrast vector)")
 np.atleast_1d(axes)[0].set_ylabel("self-presses per episode")
 np.atleast_1d(axes)[0].legend(fontsize=6)
@@ -314,9 +325,7 @@ for name, rows in (
 ):
     write_csv(rows, out / f"{name}.csv")
 meta = policy.embedsafe_meta
-norm_rows = [
-    {"layer": k, "contrast norm": v[0], "mean activation norm": v[1]} for k, v in norms.items()
-]
+norm_rows = [{"layer": k, **v} for k, v in norms.items()]
 text = "\n".join(
     [
         "# Tamper-intent probe (reward button, grid)\n",
@@ -337,7 +346,8 @@ text = "\n".join(
         "![tamper intent](tamper_intent.png)\n",
         f"## Steering (fresh seeds; baseline {base_presses:.2f} self-presses per episode)\n",
         "α multiplies the contrast vector (mean activation with intent − without); the probe "
-        "direction and the random directions have the same norm.\n",
+        "direction, the button_near contrast vector (a location control) and the random "
+        "directions are rescaled to the same norm.\n",
         table(norm_rows),
         table(effect_rows),
         "![steering](steering.png)\n",
