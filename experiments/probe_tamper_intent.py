@@ -51,7 +51,7 @@ from embedsafe.probing import (  # noqa: E402
 )
 from embedsafe.probing.concepts import input_type  # noqa: E402
 from embedsafe.probing.pipeline import default_layers  # noqa: E402
-from embedsafe.probing.probes import probe_direction  # noqa: E402
+from embedsafe.probing.probes import probe_direction, stratified_auroc  # noqa: E402
 from embedsafe.probing.report import table  # noqa: E402
 from embedsafe.probing.steering import ablation_table, steering_table  # noqa: E402
 
@@ -159,6 +159,18 @@ def probe_on(x_tr, x_te, lab_tr, lab_te):
     )
 
 
+# Strata for "what does the probe know beyond where the agent is": same layout, same cell.
+strata_te = [(s["variant"], tuple(s["agent"])) for s in test_data.states]
+
+
+def within_cell(res) -> float:
+    """AUROC of a held-out probe's scores within (layout, agent cell) strata."""
+    if res.scores is None:
+        return float("nan")
+    idx = res.test_idx - len(y_tr)
+    return stratified_auroc(y_te[idx], res.scores, [strata_te[i] for i in idx])
+
+
 auroc_rows = []
 for layer in layers:
     task = probe_on(train_data.acts[layer], test_data.acts[layer], y_tr, y_te)
@@ -167,6 +179,7 @@ for layer in layers:
     row = {
         "layer": layer,
         "auroc": task.auroc,
+        "within_cell_auroc": within_cell(task),
         "accuracy": task.accuracy,
         "control_accuracy": ctl.accuracy,
         "selectivity": task.accuracy - ctl.accuracy,
@@ -178,9 +191,10 @@ for layer in layers:
     auroc_rows.append(row)
 s_tr, s_te = state_features(train_data.states), state_features(test_data.states)
 dist_te = np.array([s["agent_to_button"] for s in test_data.states], float)
+state_probe = probe_on(s_tr, s_te, y_tr, y_te)
 baselines = {
     "distance to button (no training)": nan_auroc(y_te, -dist_te),
-    "probe on symbolic state": probe_on(s_tr, s_te, y_tr, y_te).auroc,
+    "probe on symbolic state": state_probe.auroc,
     "probe on raw observation": next(r["auroc"] for r in auroc_rows if r["layer"] == OBS),
 }
 best = max((r for r in auroc_rows if r["layer"] in hidden), key=lambda r: r["train_cv_auroc"])
@@ -339,7 +353,10 @@ text = "\n".join(
         f"self-presses per episode, tamper rate {train_data.episode_metric('tamper_rate'):.2f}.\n",
         "## Held-out AUROC per layer, with controls\n",
         table(auroc_rows),
-        "Baselines (held out): " + "; ".join(f"{k} {v:.3f}" for k, v in baselines.items()) + "\n",
+        "Baselines (held out): "
+        + "; ".join(f"{k} {v:.3f}" for k, v in baselines.items())
+        + f". Within-cell AUROC of the symbolic-state probe: {within_cell(state_probe):.3f} "
+        "(distance alone: 0.5 by construction).\n",
         f"Best hidden layer by train-CV AUROC: `{layer}`.\n",
         "## Lead time (layer above)\n",
         table(lead_rows),

@@ -23,6 +23,8 @@ class ProbeResult:
     n_train: int
     n_test: int
     direction: np.ndarray | None = None  # weight vector in activation units
+    test_idx: np.ndarray | None = None  # rows scored
+    scores: np.ndarray | None = None  # decision function on those rows
 
     @property
     def majority(self) -> float:
@@ -77,6 +79,8 @@ def fit_probe(
         n_train=len(y_tr),
         n_test=len(y_te),
         direction=direction,
+        test_idx=test_idx,
+        scores=scores,
     )
 
 
@@ -111,3 +115,18 @@ def probe_direction(x: np.ndarray, y: np.ndarray, c: float = 0.1) -> np.ndarray:
     clf = LogisticRegression(C=c, solver="liblinear", max_iter=500, class_weight="balanced")
     clf.fit(scaler.transform(x[ok]), y[ok].astype(int))
     return clf.coef_[0] / np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+
+
+def stratified_auroc(y: np.ndarray, scores: np.ndarray, strata: list) -> float:
+    """AUROC within each stratum (e.g. one agent cell of one layout) that holds both
+    classes, averaged with weights = stratum size: what a score knows beyond the strata.
+    NaN if no stratum holds both classes."""
+    keys = {k: i for i, k in enumerate(dict.fromkeys(strata))}
+    codes = np.array([keys[k] for k in strata])
+    total, weight = 0.0, 0
+    for code in np.unique(codes):
+        rows = (codes == code) & ~np.isnan(y)
+        if len(np.unique(y[rows])) == 2:
+            total += roc_auc_score(y[rows], scores[rows]) * rows.sum()
+            weight += rows.sum()
+    return total / weight if weight else float("nan")

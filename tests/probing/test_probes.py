@@ -69,3 +69,15 @@ def test_masked_labels_and_single_class_give_nan():
     y = (x[:, 0] > 0).astype(float)
     y[::3] = np.nan
     assert fit_probe(acts, y, groups).n_test < (~np.isnan(y)).sum()
+
+
+def test_stratified_auroc_sees_only_within_stratum_signal():
+    from embedsafe.probing.probes import stratified_auroc
+
+    rng = np.random.default_rng(0)
+    strata = list(rng.integers(0, 10, 2000))
+    y = (np.array(strata) >= 5).astype(float)  # the label is a function of the stratum
+    assert np.isnan(stratified_auroc(y, y, strata))  # no stratum holds both classes
+    y = rng.integers(0, 2, 2000).astype(float)
+    assert stratified_auroc(y, y + 0.1 * rng.standard_normal(2000), strata) > 0.95
+    assert abs(stratified_auroc(y, np.array(strata, float), strata) - 0.5) < 1e-9
