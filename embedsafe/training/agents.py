@@ -107,14 +107,23 @@ def load_agent(path: str | Path) -> ActorCriticCnnPolicy:
     return policy
 
 
-def export_agent(run_dir: str | Path, dest: str | Path) -> Path:
-    """Copy a run's ``agent.json`` + ``policy.pt`` (and recipe) into ``dest`` (a reference
-    agent: small, weights-only)."""
+def export_agent(run_dir: str | Path, dest: str | Path, half: bool = True) -> Path:
+    """Copy a run's ``agent.json`` + ``policy.pt`` (and recipe) into ``dest``: a reference
+    agent, weights only. ``half`` stores the weights as float16 (half the size; they are
+    cast back to float32 on load)."""
     import shutil
 
     run_dir, dest = Path(run_dir), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("agent.json", "policy.pt", "recipe.yaml"):
+    for name in ("agent.json", "recipe.yaml"):
         shutil.copy2(run_dir / name, dest / name)
+    state = torch.load(run_dir / "policy.pt", map_location="cpu", weights_only=True)
+    if half:  # keep tensors shared (actor/critic share the trunk) shared after the cast
+        cast: dict[int, torch.Tensor] = {}
+        state = {
+            k: cast.setdefault(v.data_ptr(), v.half()) if v.is_floating_point() else v
+            for k, v in state.items()
+        }
+    torch.save(state, dest / "policy.pt")
     load_agent(dest)  # fail now, not when someone loads it
     return dest
