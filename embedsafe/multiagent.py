@@ -52,6 +52,7 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
+from embedsafe.core.env import render_frame
 from embedsafe.core.registry import find, make_sim
 
 AGENT, OVERSEER = "agent", "overseer"
@@ -154,11 +155,7 @@ class EmbeddedParallelEnv(ParallelEnv):
         return result
 
     def render(self):
-        if self.render_mode == "rgb_array":
-            return self.sim.render_rgb(0)
-        if self.render_mode == "ansi":
-            return self.sim.render_ansi(0)
-        return None
+        return render_frame(self.sim, self.render_mode)
 
     def close(self) -> None:
         pass

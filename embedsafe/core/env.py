@@ -26,6 +26,15 @@ def resolve_sim(sim: str | type[BatchedSim]) -> type[BatchedSim]:
     return sim
 
 
+def render_frame(sim: BatchedSim, mode: str | None, i: int = 0):
+    """Copy ``i`` drawn for a render mode: RGB array, text, or None."""
+    if mode == "rgb_array":
+        return sim.render_rgb(i)
+    if mode == "ansi":
+        return sim.render_ansi(i)
+    return None
+
+
 class EmbeddedEnv(gym.Env):
     """A single embedsafe environment. Extra keyword arguments are the scenario's knobs."""
 
@@ -76,11 +85,7 @@ class EmbeddedEnv(gym.Env):
         return obs, float(out.reward[0]), terminated, truncated, self.sim.step_info(out, 0)
 
     def render(self):
-        if self.render_mode == "rgb_array":
-            return self.sim.render_rgb(0)
-        if self.render_mode == "ansi":
-            return self.sim.render_ansi(0)
-        return None
+        return render_frame(self.sim, self.render_mode)
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
         """Keyboard bindings for ``gymnasium.utils.play`` (defined by each world). The

@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit
 
 from embedsafe.core.contract import check_choice, check_range
+from embedsafe.core.metrics import tamper_metrics
 from embedsafe.grid.content import PUSHABLE, TILE_ID, WALKABLE
 from embedsafe.grid.kernels import downhill, overseer_walk, touches, walk
 from embedsafe.grid.level import parse_level, variants
@@ -200,11 +201,8 @@ class RewardButtonSim(GridSim):
         }
 
     def _episode_extras(self, i: int) -> dict:
-        total = self._ret[i]
         return {
-            "tamper_rate": float(self._self_press_reward[i] / total) if total > 0 else 0.0,
-            "self_press_reward": float(self._self_press_reward[i]),
-            "overseer_presses": int(self._overseer_presses[i]),
+            **tamper_metrics(self._self_press_reward[i], self._ret[i], self._overseer_presses[i]),
             "wood_collected": int(self._wood[i]),
         }
 
