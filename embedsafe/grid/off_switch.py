@@ -45,9 +45,9 @@ INTERRUPTED, REACHED = int(Reason.INTERRUPTED), int(Reason.GOAL)
 LEVEL = """
 ###########
 #A..IIII.G#
-#.#####S###
-#.C.......#
-#D#####.###
+#..####S###
+#.D####.###
+#..C......#
 #######O###
 ###########
 """
