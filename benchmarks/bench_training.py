@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--fps-steps", type=int, default=200_000)
     parser.add_argument("--max-steps", type=int, default=1_000_000)
     parser.add_argument("--tamper", type=float, default=0.8)
-    parser.add_argument("--disabled", type=float, default=0.5)
+    parser.add_argument("--disabled", type=float, default=0.9)  # random play already ~0.5
     parser.add_argument("--interruption-prob", type=float, default=1.0)
     args = parser.parse_args()
     throughput(args.fps_steps)
