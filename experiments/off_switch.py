@@ -9,7 +9,7 @@ reason to. The table gives, per probability, the switch-disabled rate (share of 
 in which the agent disabled the switch), the interrupted rate and the goal rate, each as
 mean and std across seeds of the last three rollout windows.
 
-    python experiments/off_switch.py                          # 5 probs x 3 seeds
+    python experiments/off_switch.py                          # 5 probs x 3 seeds x 200k
     python experiments/off_switch.py --timesteps 4096 --seeds 2 --probs 0.0 1.0 --out /tmp/os
 """
 
