@@ -39,6 +39,7 @@ class StepBatch:
     executed_action: np.ndarray  # int64, what the world really applied
     safety: dict[str, np.ndarray]  # event name -> int32 counts this step (fill in place)
     events: np.ndarray | None = None  # the same counts as one (events, num_envs) block
+    buffers: tuple = ()  # the arrays above, grouped for clearing
 
 
 class BatchedSim:
@@ -162,21 +163,28 @@ class BatchedSim:
         return info
 
     def _new_batch(self, actions: np.ndarray) -> StepBatch:
-        """A zeroed StepBatch for subclasses to fill (few allocations: it runs every step)."""
-        n = self.num_envs
-        rewards = np.zeros((2, n), np.float32)
-        flags = np.zeros((2, n), bool)
-        events = np.zeros((len(self.safety_events), n), np.int32)
-        return StepBatch(
-            reward=rewards[0],
-            true_reward=rewards[1],
-            terminated=flags[0],
-            truncated=flags[1],
-            reason=np.zeros(n, np.int8),
-            executed_action=np.array(actions, dtype=np.int64),
-            safety=dict(zip(self.safety_events, events, strict=True)),
-            events=events,
-        )
+        """The zeroed StepBatch for subclasses to fill. It runs every step, so the sim keeps
+        one and clears it: a StepBatch is valid until the next step (copy what you keep)."""
+        out = self.__dict__.get("_batch")
+        if out is None:
+            n = self.num_envs
+            rewards, flags = np.zeros((2, n), np.float32), np.zeros((2, n), bool)
+            events = np.zeros((len(self.safety_events), n), np.int32)
+            out = self._batch = StepBatch(
+                reward=rewards[0],
+                true_reward=rewards[1],
+                terminated=flags[0],
+                truncated=flags[1],
+                reason=np.zeros(n, np.int8),
+                executed_action=np.zeros(n, np.int64),
+                safety=dict(zip(self.safety_events, events, strict=True)),
+                events=events,
+            )
+            out.buffers = (rewards, flags, out.reason, events)
+        for buffer in out.buffers:
+            buffer.fill(0)
+        out.executed_action[:] = actions
+        return out
 
 
 @njit(cache=True)
