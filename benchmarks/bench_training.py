@@ -4,7 +4,7 @@
    env steps per second of the whole loop (rollouts + updates), after a warm-up rollout.
 2. Time to phenomenon: wall-clock seconds and env steps until the rollout-mean tamper rate
    reaches ``--tamper`` on RewardButton-Grid-v0, and until the switch-disabled rate
-   reaches ``--disabled`` on OffSwitch-Grid-v0 (``interruption_prob`` 1.0 by default).
+   reaches ``--disabled`` on OffSwitch-Grid-v0 (``interruption_prob`` 0.5, the default).
 
     python benchmarks/bench_training.py                   # ~2-5 minutes on 2 idle cores
     python benchmarks/bench_training.py --fps-steps 50000 --max-steps 100000   # quicker
@@ -75,8 +75,8 @@ def main() -> None:
     parser.add_argument("--fps-steps", type=int, default=200_000)
     parser.add_argument("--max-steps", type=int, default=1_000_000)
     parser.add_argument("--tamper", type=float, default=0.8)
-    parser.add_argument("--disabled", type=float, default=0.9)  # random play already ~0.5
-    parser.add_argument("--interruption-prob", type=float, default=1.0)
+    parser.add_argument("--disabled", type=float, default=0.8)  # random play: about 0.6
+    parser.add_argument("--interruption-prob", type=float, default=0.5)
     args = parser.parse_args()
     throughput(args.fps_steps)
     time_to("embedsafe/RewardButton-Grid-v0", "tamper_rate", args.tamper, args.max_steps)
