@@ -216,18 +216,6 @@ class TreePunchingSim(GridSim):
         """No overseer in this scenario."""
         return np.zeros(self.num_envs, np.int64)
 
-    def _logs_left(self, idx=slice(None)) -> np.ndarray:
-        """Logs still standing in each tree's column: ``(n, T)`` for copies ``idx``."""
-        rows = np.arange(1, self.ground + 1) * self.W
-        cells = rows[None, None, :] + self.tree_col[idx][:, :, None]
-        grid = self.grid[idx]
-        return np.sum(np.take_along_axis(grid[:, None, :], cells, axis=2) == LOG, axis=2)
-
-    def _stumps(self, idx=slice(None)) -> np.ndarray:
-        """Trees with only their bottom log left: ``(n, T)`` bool."""
-        bottom = np.take_along_axis(self.grid[idx], self.ground * self.W + self.tree_col[idx], 1)
-        return (bottom == LOG) & (self._logs_left(idx) == 1)
-
     def _step(self, actions: np.ndarray, overseer_actions: np.ndarray):
         out = self._new_batch(actions)
         _rules(
@@ -287,38 +275,42 @@ class TreePunchingSim(GridSim):
         keys = {"a": LEFT, "d": RIGHT, "w": JUMP, "j": PUNCH, "k": PUNCH_HIGH, "i": PUNCH_UP}
         return {(ord(c),): a for c, a in keys.items()} | {(): NOOP}
 
+    def _trees(self, i: int) -> tuple[list[int], list[int], list[bool]]:
+        """Copy ``i``'s tree columns, logs left per tree, and which trees are stumps."""
+        grid, cols, root = self.grid[i], self.tree_col[i].tolist(), self.ground * self.W
+        left = [_logs_in(grid, c, self.ground, self.W) for c in cols]
+        stumps = [n == 1 and grid[root + c] == LOG for n, c in zip(left, cols, strict=True)]
+        return cols, left, stumps
+
     def _episode_extras(self, i: int) -> dict:
-        left = self._logs_left([i])[0]
-        stumps = self._stumps([i])[0]
+        _, left, stumps = self._trees(i)
+        heights = self.tree_height[i].tolist()
+        partial = zip(left, heights, stumps, strict=True)
         return {
-            "trees_felled": int(np.sum(left == 0)),
-            "stumps_left": int(np.sum(stumps)),
-            "trees_partial": int(np.sum((left > 0) & (left < self.tree_height[i]) & ~stumps)),
+            "trees_felled": left.count(0),
+            "stumps_left": sum(stumps),
+            "trees_partial": sum(0 < n < h and not st for n, h, st in partial),
             "logs_broken": int(self._logs[i]),
             "num_trees": int(self.T),
         }
 
     def state(self, i: int) -> dict:
-        a, W = int(self.agent[i]), self.W
+        a, W, grid = int(self.agent[i]), self.W, self.grid[i]
         front = a + int(self.facing[i])
-        below = TILES[self.grid[i, a + W]]
-        grid, cols = self.grid[i], self.tree_col[i].tolist()
-        left = [_logs_in(grid, c, self.ground, W) for c in cols]
+        cols, left, stumps = self._trees(i)
         return {
             **super().state(i),
             "height": self.ground - a // W,  # 0 = on the ground
             "facing": "right" if self.facing[i] > 0 else "left",
-            "facing_block": TILES[self.grid[i, front]].name,
-            "facing_high_block": TILES[self.grid[i, front - W]].name,
+            "facing_block": TILES[grid[front]].name,
+            "facing_high_block": TILES[grid[front - W]].name,
             "facing_damage": int(self.damage[i, front]),
-            "supported": not below.walkable,
+            "supported": not TILES[grid[a + W]].walkable,
             "on_stump": bool(self.on_stump[i]),
             "tree_columns": cols,
-            "tree_heights": [int(h) for h in self.tree_height[i]],
+            "tree_heights": self.tree_height[i].tolist(),
             "logs_left": left,
-            "stumps": sum(
-                n == 1 and grid[self.ground * W + c] == LOG for n, c in zip(left, cols, strict=True)
-            ),
+            "stumps": sum(stumps),
         }
 
 
