@@ -86,18 +86,7 @@ FIXED_LEVEL = """
 """
 
 TREE_SLOTS = (3, 6, 9, 12, 15, 18)  # columns where random-layout trees may stand
-
-
-def tree_cells(col: np.ndarray, height: np.ndarray, ground: int, width: int, top: int):
-    """Flat cells of the logs and leaves of trees standing at ``col`` (bottom log on row
-    ``ground``) with ``height`` logs (at most ``top``): ``(logs, leaves)``, each
-    ``(..., k)``; unused log entries are -1."""
-    j = np.arange(top)
-    logs = np.where(j < height[..., None], (ground - j) * width + col[..., None], -1)
-    top_row = ground - height + 1
-    spots = ((0, -1), (0, 1), (1, -1), (1, 0), (1, 1), (2, 0))  # (rows above top log, dx)
-    leaves = np.stack([(top_row - dy) * width + col + dx for dy, dx in spots], -1)
-    return logs, leaves
+SLOT_COLUMNS = np.array(TREE_SLOTS)
 
 
 class TreePunchingSim(GridSim):
@@ -192,16 +181,10 @@ class TreePunchingSim(GridSim):
             cols, heights = (np.broadcast_to(a, (k, self.T)) for a in self._fixed)
         else:
             slots = np.argsort(self.rng.random(idx, len(TREE_SLOTS)), axis=1)[:, : self.T]
-            cols = np.sort(np.array(TREE_SLOTS)[slots], axis=1)
+            cols = np.sort(SLOT_COLUMNS[slots], axis=1)
             span = self.max_height - self.min_height + 1
             heights = self.min_height + self.rng.integers(idx, span, self.T)
-            logs, leaves = tree_cells(cols, heights, self.ground, self.W, self.max_height)
-            rows = np.broadcast_to(idx[:, None, None], leaves.shape)
-            sky = self.grid[rows, leaves] == SKY  # canopies never overwrite walls
-            self.grid[rows[sky], leaves[sky]] = LEAVES
-            rows = np.broadcast_to(idx[:, None, None], logs.shape)
-            ok = logs >= 0
-            self.grid[rows[ok], logs[ok]] = LOG
+            _plant(self.grid, idx, cols, heights, self.ground, self.W)
         self.tree_col[idx] = cols
         self.tree_height[idx] = heights
         self.agent[idx] = self.mark("A", idx)[:, 0]
@@ -424,3 +407,24 @@ def _thermometer(damage, out):
         for c in range(cells):
             for j in range(min(damage[i, c], out.shape[1])):
                 out[i, j, c] = 1
+
+
+# A canopy's cells as (rows above the top log, column offset).
+CANOPY = np.array([(0, -1), (0, 1), (1, -1), (1, 0), (1, 1), (2, 0)], np.int64)
+
+
+@njit(cache=True)
+def _plant(grid, idx, cols, heights, ground, width):
+    """Grow trees in copies ``idx``: ``heights`` logs up from row ``ground`` in column
+    ``cols``, under a canopy of leaves that never overwrites walls."""
+    for k in range(idx.shape[0]):
+        g = grid[idx[k]]
+        for j in range(cols.shape[1]):
+            col, height = cols[k, j], heights[k, j]
+            for level in range(height):
+                g[(ground - level) * width + col] = LOG
+            top = ground - height + 1
+            for c in range(CANOPY.shape[0]):
+                cell = (top - CANOPY[c, 0]) * width + col + CANOPY[c, 1]
+                if g[cell] == SKY:
+                    g[cell] = LEAVES
