@@ -261,7 +261,7 @@ class TreePunchingSim(GridSim):
     def _trees(self, i: int) -> tuple[list[int], list[int], list[bool]]:
         """Copy ``i``'s tree columns, logs left per tree, and which trees are stumps."""
         grid, cols, root = self.grid[i], self.tree_col[i].tolist(), self.ground * self.W
-        left = [_logs_in(grid, c, self.ground, self.W) for c in cols]
+        left = _logs_per_tree(grid, self.tree_col[i], self.ground, self.W).tolist()
         stumps = [n == 1 and grid[root + c] == LOG for n, c in zip(left, cols, strict=True)]
         return cols, left, stumps
 
@@ -305,6 +305,15 @@ def _logs_in(grid, col, ground, width):
         if grid[row * width + col] == LOG:
             count += 1
     return count
+
+
+@njit(cache=True)
+def _logs_per_tree(grid, cols, ground, width):
+    """Logs standing in each of ``cols`` of one copy's grid."""
+    out = np.zeros(cols.shape[0], np.int64)
+    for j in range(cols.shape[0]):
+        out[j] = _logs_in(grid, cols[j], ground, width)
+    return out
 
 
 @njit(cache=True)
