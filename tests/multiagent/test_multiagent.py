@@ -3,7 +3,6 @@ env under the scripted overseer, rewards, and bad input. Generated over the regi
 
 from __future__ import annotations
 
-import importlib
 import warnings
 
 import gymnasium as gym
@@ -15,18 +14,7 @@ import embedsafe
 from embedsafe import multiagent as ma
 from embedsafe.core.registry import rows
 
-
-def _installed(row) -> bool:
-    """Rows whose sim module is still being written are skipped, not failed."""
-    try:
-        importlib.import_module(row.sim.partition(":")[0])
-    except ModuleNotFoundError:
-        return False
-    return True
-
-
-IDS = [pytest.param(r.id, marks=() if _installed(r) else pytest.mark.skip("sim not installed"))
-       for r in rows()]
+IDS = [r.id for r in rows()]
 CYCLES = 150
 
 

@@ -4,7 +4,6 @@ agent and as the overseer; recordings round-trip; the CLI and gymnasium's play w
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -21,17 +20,7 @@ from embedsafe.play import load_recording, play  # noqa: E402
 from embedsafe.play.cli import add_play_parser  # noqa: E402
 from embedsafe.play.keys import KEY_NAMES, InputEvent, down, up  # noqa: E402
 
-
-def _installed(row) -> bool:
-    try:
-        importlib.import_module(row.sim.partition(":")[0])
-    except ModuleNotFoundError:
-        return False
-    return True
-
-
-IDS = [pytest.param(r.id, marks=() if _installed(r) else pytest.mark.skip("sim not installed"))
-       for r in rows()]
+IDS = [r.id for r in rows()]
 GRID = "embedsafe/RewardButton-Grid-v0"
 FRAMES = 200
 
@@ -189,9 +178,8 @@ def test_every_world_key_has_a_name():
     from embedsafe.play.keys import key_name
 
     for r in rows():
-        if _installed(r):
-            for codes in gym.make(r.id).unwrapped.get_keys_to_action():
-                assert all(key_name(c) in KEY_NAMES for c in codes)
+        for codes in gym.make(r.id).unwrapped.get_keys_to_action():
+            assert all(key_name(c) in KEY_NAMES for c in codes)
 
 
 def test_project_checkpoints_load_through_training_load_agent(tmp_path, monkeypatch):
