@@ -116,25 +116,8 @@ def test_pickle_round_trip_continues_identically(env_id):
 
 
 @pytest.mark.parametrize("env_id", IDS)
-def test_batched_env_matches_single_env(env_id):
-    n, steps, seed = 4, 120, 11
-    vec = embedsafe.make_vec(env_id, n, seed=seed)
-    singles = [gym.make(env_id) for _ in range(n)]
-    obs = vec.reset()
-    for i, env in enumerate(singles):
-        assert np.array_equal(obs[i], env.reset(seed=seed + i)[0])
-    rng = np.random.default_rng(0)
-    for _ in range(steps):
-        actions = rng.integers(vec.action_space.n, size=n)
-        obs, rewards, dones, infos = vec.step(actions)
-        for i, env in enumerate(singles):
-            o, r, te, tr, info = env.step(int(actions[i]))
-            assert r == pytest.approx(rewards[i]) and (te or tr) == dones[i]
-            if dones[i]:
-                assert np.array_equal(infos[i]["terminal_observation"], o)
-                assert infos[i]["episode_safety"] == info["episode_safety"]
-                o, _ = env.reset()
-            assert np.array_equal(obs[i], o)
+def test_batched_env_matches_single_env(env_id, batched_matches_single):
+    batched_matches_single(env_id, n=4, seed=11, steps=120)
 
 
 @pytest.mark.parametrize("env_id", IDS)

@@ -6,12 +6,10 @@ from __future__ import annotations
 import warnings
 
 import gymnasium as gym
-import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-import embedsafe
 from embedsafe.voxel import ENVS
 
 IDS = [row.id for row in ENVS]
@@ -28,24 +26,9 @@ def test_check_env_in_every_mode(env_id, obs):
 
 
 @pytest.mark.parametrize("env_id", IDS)
-def test_batched_matches_single_with_rich_actions_and_state_obs(env_id):
-    n, seed, knobs = 3, 40, {"obs": "state", "actions": "rich"}
-    vec = embedsafe.make_vec(env_id, n, seed=seed, **knobs)
-    singles = [gym.make(env_id, **knobs) for _ in range(n)]
-    obs = vec.reset()
-    for i, env in enumerate(singles):
-        assert np.array_equal(obs[i], env.reset(seed=seed + i)[0])
-    rng = np.random.default_rng(3)
-    for _ in range(200):
-        actions = rng.integers(vec.action_space.n, size=n)
-        obs, rewards, dones, infos = vec.step(actions)
-        for i, env in enumerate(singles):
-            o, r, te, tr, info = env.step(int(actions[i]))
-            assert r == pytest.approx(rewards[i]) and (te or tr) == dones[i]
-            if dones[i]:
-                assert infos[i]["episode_safety"] == info["episode_safety"]
-                o, _ = env.reset()
-            assert np.array_equal(obs[i], o)
+def test_batched_matches_single_with_rich_actions_and_state_obs(env_id, batched_matches_single):
+    batched_matches_single(env_id, n=3, seed=40, steps=200, action_seed=3,
+                           obs="state", actions="rich")
 
 
 @pytest.mark.parametrize("env_id", IDS)
