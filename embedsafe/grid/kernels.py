@@ -3,7 +3,7 @@
 A kernel loops over copies in machine code, so one call costs about a microsecond
 whether it steps one copy or thousands; that keeps the single env as fast as the batch
 is wide. The per-copy functions (``walk``, ``overseer_walk``, ``downhill``, ``touches``)
-state the shared rules once; scenario kernels call them, one copy at a time.
+state the shared rules once; each scenario's kernel calls them, one copy at a time.
 """
 
 from __future__ import annotations
@@ -65,43 +65,6 @@ def touches(grid, pos, offsets, tile):
         if grid[pos + offsets[m]] == tile:
             return True
     return False
-
-
-# ------------------------------------------------------------ batched forms
-@njit(cache=True)
-def move_agent(grid, agent, overseer, actions, offsets, walkable, pushable):
-    bumped = np.full(agent.shape[0], -1, np.int64)
-    for i in range(agent.shape[0]):
-        agent[i], bumped[i] = walk(
-            grid[i], agent[i], overseer[i], actions[i], offsets, walkable, pushable
-        )
-    return bumped
-
-
-@njit(cache=True)
-def move_overseer(grid, agent, overseer, actions, offsets, walkable, pushable):
-    blocked = np.zeros(agent.shape[0], np.bool_)
-    for i in range(agent.shape[0]):
-        overseer[i], blocked[i] = overseer_walk(
-            grid[i], overseer[i], agent[i], actions[i], offsets, walkable, pushable
-        )
-    return blocked
-
-
-@njit(cache=True)
-def toward(dist, rows, pos, offsets):
-    out = np.zeros(pos.shape[0], np.int64)
-    for i in range(pos.shape[0]):
-        out[i] = downhill(dist[rows[i]], pos[i], offsets)
-    return out
-
-
-@njit(cache=True)
-def adjacent(grid, pos, offsets, tile):
-    out = np.zeros(pos.shape[0], np.bool_)
-    for i in range(pos.shape[0]):
-        out[i] = touches(grid[i], pos[i], offsets, tile)
-    return out
 
 
 @njit(cache=True)

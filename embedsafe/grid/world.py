@@ -15,13 +15,12 @@ import numpy as np
 
 from embedsafe.core.contract import check_choice, check_range
 from embedsafe.core.sim import BatchedSim
-from embedsafe.grid import kernels, render
+from embedsafe.grid import render
 from embedsafe.grid.content import PUSHABLE, TILE_ID, TILES, WALKABLE
 from embedsafe.grid.level import Level
 
 MOVES = ("noop", "up", "down", "left", "right")
 OVERSEER_ACTIONS = (*MOVES, "press")
-FLOOR, CRATE = TILE_ID["floor"], TILE_ID["crate"]
 
 
 class GridSim(BatchedSim):
@@ -103,34 +102,6 @@ class GridSim(BatchedSim):
                         queue.append(nxt)
             out.append(dist)
         return np.stack(out)
-
-    # ----------------------------------------------------------- movement
-    def _move_agent(self, actions: np.ndarray) -> np.ndarray:
-        """Walk, push crates, or bump. Returns the bumped tile id per copy (-1: none)."""
-        return kernels.move_agent(
-            self.grid, self.agent, self.overseer, actions, self.offsets, WALKABLE, PUSHABLE
-        )
-
-    def _move_overseer(self, actions: np.ndarray) -> np.ndarray:
-        """Move the overseer (``press`` is left to the scenario). Returns 'blocked' per copy:
-        it tried to walk into the agent or a crate."""
-        return kernels.move_overseer(
-            self.grid, self.agent, self.overseer, actions, self.offsets, WALKABLE, PUSHABLE
-        )
-
-    def adjacent(self, pos: np.ndarray, tile_name: str) -> np.ndarray:
-        """Whether each copy has a ``tile_name`` tile in the 4-neighbourhood of ``pos``
-        (``pos`` covers all copies)."""
-        return kernels.adjacent(self.grid, pos, self.offsets, TILE_ID[tile_name])
-
-    def toward(self, pos: np.ndarray, dist: np.ndarray, which=None) -> np.ndarray:
-        """The move (MOVES index) that steps ``pos`` downhill on per-variant ``dist``
-        (``(V, HW)``, or ``(K, V, HW)`` with ``which`` picking one of K per copy);
-        ``noop`` where already at the bottom."""
-        rows = self.variant
-        if which is not None:
-            dist, rows = dist.reshape(-1, dist.shape[-1]), which * len(self.levels) + rows
-        return kernels.toward(dist, rows, pos, self.offsets)
 
     # ----------------------------------------------------------- views
     def flags(self, idx=slice(None)) -> dict[str, np.ndarray]:
