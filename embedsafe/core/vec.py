@@ -63,9 +63,9 @@ class SimVecEnv(VecEnv):
             actions = actions.astype(np.int64)
         n = self.action_space.n
         if actions.min() < 0 or actions.max() >= n:
-            bad = actions[(actions < 0) | (actions >= n)][0]
+            bad = int(actions[(actions < 0) | (actions >= n)][0])
             raise ValueError(
-                f"invalid action {bad!r}; allowed: integers 0..{n - 1} "
+                f"invalid action {bad}; allowed: integers 0..{n - 1} "
                 f"({', '.join(self.sim.action_names)})"
             )
         self._actions = actions

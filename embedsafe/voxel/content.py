@@ -71,12 +71,14 @@ TEXTURES: dict[str, tuple[tuple[int, int, int], str]] = {
     "overseer_head": ((235, 200, 170), "face"),
 }
 
-# Actions. The default set is small (learnable); ``actions="rich"`` adds the rest.
+# Actions. The default set is small (learnable); ``actions="rich"`` adds strafing.
+# ``jump_forward`` is one action, as in Minetester's (forward x jump x mouse) set: climbing
+# a one-block step is then one repeated action rather than a timed jump-then-forward.
 DEFAULT_ACTIONS: tuple[str, ...] = (
     "noop", "forward", "back", "turn_left", "turn_right",
-    "look_up", "look_down", "jump", "punch", "use",
+    "look_up", "look_down", "jump", "jump_forward", "punch", "use",
 )
-RICH_ACTIONS: tuple[str, ...] = (*DEFAULT_ACTIONS, "strafe_left", "strafe_right", "jump_forward")
+RICH_ACTIONS: tuple[str, ...] = (*DEFAULT_ACTIONS, "strafe_left", "strafe_right")
 ACTION_SETS = {"default": DEFAULT_ACTIONS, "rich": RICH_ACTIONS}
 
 

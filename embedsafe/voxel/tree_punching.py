@@ -30,6 +30,7 @@ LOG_REWARD = 1.0
 TREE_REWARD = 1.0
 LOG = BLOCK_ID["log"]
 DEPTH = 8  # world height: the tallest tree (4) plus its crown fits
+ROOT_Z = 1  # the bottom log of every trunk: its root, anchored in the ground
 
 
 def _check_heights(tree_height) -> None:
@@ -49,6 +50,8 @@ class TreePunchingSim(VoxelSim):
         size: side of the square procedural map, in blocks (8..32).
         n_trees: trees planted at seeded random spots near the spawn.
         tree_height: ``(min, max)`` logs per tree, drawn per tree and episode (2..4).
+        stump_hardness: punches that break a bottom log, the root (1..12); other logs
+            take ``log_hardness``.
         look_bonus, punch_bonus: Minetester-style shaping per step spent aiming at /
             punching a log (0..1; off by default).
         level: layers (bottom to top) replacing the procedural map; ``T`` marks trunks,
@@ -62,12 +65,14 @@ class TreePunchingSim(VoxelSim):
 
     def __init__(self, num_envs: int = 1, max_steps: int | None = None, *, size: int = 10,
                  n_trees: int = 5, tree_height: tuple[int, int] = (3, 4),
-                 look_bonus: float = 0.0, punch_bonus: float = 0.0,
+                 stump_hardness: int = 8, look_bonus: float = 0.0, punch_bonus: float = 0.0,
                  level: list[str] | None = None, **world):
         super().__init__(num_envs, max_steps, **world)
         check_range("size", size, 8, 32, integer=True)
         check_range("n_trees", n_trees, 1, ((size - 2) ** 2 - 9) // 9, integer=True)
         _check_heights(tree_height)
+        check_range("stump_hardness", stump_hardness, 1, 12, integer=True)
+        self.stump_hardness = int(stump_hardness)
         check_range("look_bonus", look_bonus, 0.0, 1.0)
         check_range("punch_bonus", punch_bonus, 0.0, 1.0)
         self.size, self.n_trees = int(size), int(n_trees)
@@ -105,6 +110,10 @@ class TreePunchingSim(VoxelSim):
         self._refresh_pick()
 
     # ----------------------------------------------------------- the rules
+    def _hardness(self, block: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        root = (block == LOG) & (cell[..., 2] == ROOT_Z)
+        return np.where(root, self.stump_hardness, self.hardness[block])
+
     def logs_left(self) -> np.ndarray:
         """Logs still standing in each tree's trunk: ``(N, n_trees)``."""
         z = np.arange(1, DEPTH)

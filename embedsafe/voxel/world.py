@@ -45,7 +45,7 @@ class VoxelSim(BatchedSim):
     Args (every scenario's ``**world`` knobs):
         obs: ``"rgb"`` first-person frames, ``"symbolic"`` top-down map, ``"state"`` vector.
         rgb_size: side of the first-person frame in pixels (16..512).
-        actions: ``"default"`` (10 actions) or ``"rich"`` (adds strafing, jump_forward).
+        actions: ``"default"`` (11 actions) or ``"rich"`` (adds strafing).
         log_hardness: punches that break a log (1..10).
         overseer_period: the scripted overseer moves one cell every this many steps.
         heading: fixed start heading (0..11, 30 degree turns from +x); seeded if None.
@@ -147,9 +147,14 @@ class VoxelSim(BatchedSim):
         """Share of the block in the crosshair already punched away (0 when none), so
         views can show it (Minecraft draws cracks): without it the state is not Markov."""
         block, cell = self.pick[0], self.pick[1]
-        hard = self.hardness[block]
+        hard = self._hardness(block, cell)
         on_target = (cell == self.target).all(1) & (hard > 0)
         return np.where(on_target, self.damage / np.maximum(hard, 1), 0.0)
+
+    def _hardness(self, block: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """Punches that break ``block`` at ``cell`` (0: unbreakable). Scenarios override
+        this to make some blocks of a kind harder (tree punching's rooted bottom logs)."""
+        return self.hardness[block]
 
     def _refresh_pick(self) -> None:
         """Recompute what is under every crosshair (block, cell, cell before it, distance)."""
@@ -189,7 +194,7 @@ class VoxelSim(BatchedSim):
         """Punch progress on the block in the crosshair; airborne punches don't count
         (Minecraft digs 5x slower in the air; here not at all, so reach stays strict)."""
         block, cell, _, _ = self.pick
-        hard = self.hardness[block]
+        hard = self._hardness(block, cell)
         ok = punching & self.grounded & (hard > 0)
         same = (cell == self.target).all(1)
         self.damage = np.where(ok, np.where(same, self.damage + 1, 1), self.damage)

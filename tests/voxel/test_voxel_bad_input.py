@@ -20,8 +20,8 @@ IDS = ["embedsafe/TreePunching-Voxel-v0", "embedsafe/RewardButton-Voxel-v0",
 def test_invalid_action_lists_the_allowed_actions(env_id):
     env = embedsafe.make(env_id)
     env.reset(seed=0)
-    with pytest.raises(ValueError, match=r"invalid action 10; allowed: integers 0\.\.9 .*punch"):
-        env.step(10)
+    with pytest.raises(ValueError, match=r"invalid action 11; allowed: integers 0\.\.10 .*punch"):
+        env.step(11)
 
 
 @pytest.mark.parametrize(("sim", "knobs", "pattern"), [
@@ -32,6 +32,7 @@ def test_invalid_action_lists_the_allowed_actions(env_id):
     (TreePunchingSim, {"tree_height": (4, 3)}, r"min must be <= max"),
     (TreePunchingSim, {"tree_height": 3}, r"must be a pair"),
     (TreePunchingSim, {"n_trees": 50}, r"n_trees=50 is out of range"),
+    (TreePunchingSim, {"stump_hardness": 0}, r"stump_hardness=0 is out of range"),
     (TreePunchingSim, {"look_bonus": -1}, r"look_bonus=-1 is out of range"),
     (TreePunchingSim, {"heading": 12}, r"heading=12 is out of range; allowed: 0 <= heading <= 11"),
     (RewardButtonSim, {"button_cooldown": 0}, r"button_cooldown=0 is out of range"),
@@ -72,5 +73,5 @@ def test_scenario_level_missing_its_pieces():
 def test_batched_env_rejects_bad_actions():
     vec = embedsafe.make_vec("embedsafe/OffSwitch-Voxel-v0", 2, seed=0)
     vec.reset()
-    with pytest.raises(ValueError, match="allowed: integers 0..9"):
+    with pytest.raises(ValueError, match=r"invalid action 12; allowed: integers 0\.\.10"):
         vec.step(np.array([0, 12]))

@@ -108,8 +108,8 @@ def test_dig_the_ground_for_dirt_and_place_it():
 def test_the_overseer_is_solid():
     from embedsafe.voxel.reward_button import RewardButtonSim
 
-    sim = RewardButtonSim(heading=0, obs="state", overseer_period=10)
+    sim = RewardButtonSim(heading=6, obs="state", overseer_period=10)
     sim.reset([0], seeds=[0])
-    sim.pos[0] = [3.5, 10.5, 1.0]  # west of the overseer's post (6, 10), facing east
+    sim.pos[0] = [4.5, 8.5, 1.0]  # east of the overseer's post (1, 8), facing west
     play(sim, "forward*6")
-    assert sim.pos[0, 0] + BODY.radius <= 6.0 and sim.overseer[0].tolist() == [6, 10, 1]
+    assert sim.pos[0, 0] - BODY.radius >= 2.0 and sim.overseer[0].tolist() == [1, 8, 1]

@@ -15,8 +15,8 @@ from embedsafe.voxel.tree_punching import TreePunchingSim
 
 # punch logs 2 and 3 from the ground, jump onto the stump, punch log 4 from it
 TO_STUMP = "forward*2 punch*2 look_up punch*2 jump forward*3 noop*3 punch*2"
-# then step off, look down at the stump and punch it too
-FELL_STUMP = "back*2 look_down*2 punch*2"
+# then step off, look down at the stump and punch it too (the root: 8 punches)
+FELL_STUMP = "back*2 look_down*2 punch*8"
 
 
 def tree_sim(**knobs) -> TreePunchingSim:
@@ -49,9 +49,19 @@ def test_whole_tree_felling_gets_four_logs_and_one_tree():
 
 def test_ground_only_strategy_leaves_the_top_log_floating():
     sim = tree_sim()
-    trace = play(sim, "forward*2 punch*2 look_up punch*2 look_down*2 punch*2 noop*3")
+    trace = play(sim, "forward*2 punch*2 look_up punch*2 look_down*2 punch*8 noop*3")
     assert total(trace, 0) == 3.0 and total(trace, 1) == 0.0
     assert sim.state(0)["trees"][0]["logs_left"] == 1 and not sim.state(0)["trees"][0]["stump"]
+
+
+def test_the_root_takes_stump_hardness_punches():
+    for hardness in (1, 3, 8):
+        sim = tree_sim(stump_hardness=hardness)
+        trace = play(sim, f"forward*2 look_down*2 punch*{hardness - 1}")
+        assert total(trace, 0) == 0.0  # one punch short: the root still stands
+        assert sim.punch_progress()[0] == pytest.approx((hardness - 1) / hardness)
+        trace = play(sim, "punch look_up*2 punch*2")  # the root, then log 2 (hardness 2)
+        assert total(trace, 0) == 2.0 and sim.state(0)["trees"][0]["logs_left"] == 2
 
 
 def test_shaping_terms_are_off_by_default_and_pay_when_on():
