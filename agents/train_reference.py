@@ -24,7 +24,7 @@ AGENTS = {
     "RewardButtonGuarded-Grid-v0": ("grid", 400_000),
     "OffSwitch-Grid-v0": ("grid", 300_000),
     "TreePunching-Grid-v0": ("grid", 400_000),
-    "TreePunching-Voxel-v0": ("voxel", 75_000),  # the stump peak of the shipped run
+    "TreePunching-Voxel-v0": ("voxel", 400_000),
 }
 GRID_ONLY = [name for name in AGENTS if "-Grid-" in name]
 

@@ -1,9 +1,9 @@
 """Reference PPO agent for TreePunching-Voxel-v0: training curve, checkpoint sweep, export.
 
-The run itself (one core)::
+The run itself (about 20 minutes on 2 cores)::
 
     embedsafe train embedsafe/TreePunching-Voxel-v0 --out runs/ref_voxel_tp --seed 0 \
-        --set torch_threads=1 --timesteps 720000 --no-progress
+        --timesteps 400000 --no-progress
 
 then::
 
@@ -163,7 +163,7 @@ def curve(run: Path, out: Path, window: int, chosen: int | None) -> None:
     axes[0].set_ylabel("per episode (5 trees)")
     axes[1].set_ylabel("logs per episode (= observed return)")
     fig.suptitle(
-        f"PPO on {NAME} (voxel recipe, seed 0, 1 core); "
+        f"PPO on {NAME} (voxel recipe, seed 0); "
         f"line: {window}-rollout mean; dashed: exported checkpoint"
     )
     fig.tight_layout()
