@@ -84,7 +84,8 @@ def time_to(
     else:
         best = max(row[key] for row in run["history"])
         print(
-            f"{env_id}: {key} never reached {threshold} in {max_steps:,} steps "
+            f"{env_id}: {label} never reached {threshold} in "
+            f"{run['history'][-1]['step']:,} steps "
             f"(best window {best:.2f}; {run['wall_s']:.1f} s wall)"
         )
 
