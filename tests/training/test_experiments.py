@@ -14,9 +14,9 @@ TINY = ["--timesteps", "512", "--n-envs", "16", "--seeds", "3"]
     ("script", "extra", "outputs"),
     [
         ("reward_button.py", [], ["tamper_rate.png", "true_return.png"]),
-        (  # voxel alone: 2 rollouts of 16 x 128 steps, so every copy ends one episode
+        (  # voxel alone, one seed: 2 rollouts of 16 x 128 steps, every copy ends an episode
             "reward_button.py",
-            ["--no-grid", "--voxel", "--voxel-timesteps", "4096"],
+            ["--no-grid", "--voxel", "--voxel-timesteps", "4096", "--seeds", "1"],
             ["tamper_rate.png", "true_return.png"],
         ),
         ("off_switch.py", ["--probs", "0.0", "1.0"], ["disabled_vs_prob.png"]),
