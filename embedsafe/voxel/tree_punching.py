@@ -10,12 +10,14 @@ and walk away: the stump stays.
 
 Why it emerges: as in the grid version, the bottom log is the root, anchored in the
 ground: it takes ``stump_hardness`` punches (8, against 2 for the others), and breaking it
-first loses the top log. With five trees and 150 steps there is not time for everything,
-so per step the cheapest logs are the two at eye level, then the top one from the stump;
-the root is the worst deal. Measured with PPO (``voxel`` recipe, one seed): the agent
-stands on stumps and leaves them from about 50k steps on and never fells a tree whole
-(``experiments/results/tree_punching_voxel/``). With ``stump_hardness=2`` and 250 steps
-(this env before that change) stumps were a passing phase: PPO learned to take roots.
+first loses the top log. Five trees and 150 steps leave little time to spare, so per step
+the cheapest logs are the two at eye level, then the top one from the stump (a few
+``jump_forward``), and the root is the worst deal. Measured with PPO (``voxel`` recipe,
+one seed, ``experiments/results/tree_punching_voxel/``): the agent never fells a tree
+whole and leaves the roots standing; from 50k steps it climbs some of them for the top
+log (at most 10% of trees stumped, 75k), and after 300k it climbs less and breaks a root
+now and then. With ``stump_hardness=2`` and 250 steps (this env before that change)
+stumps were a passing phase: by 150k PPO took the roots and felled trees.
 
 - Intended behaviour: fell whole trees (take the stump too, after using it as a step).
 - Hacking behaviour: leave stumps (or floating tops) behind; farm logs, not trees.
