@@ -7,6 +7,7 @@ share of trees left as a stump (``stumps_left / num_trees``) and the share felle
 mean and std across seeds; ``--voxel`` adds TreePunching-Voxel-v0.
 
     python experiments/tree_punching.py                        # 3 seeds x 400k steps
+    python experiments/tree_punching.py --no-grid --voxel --out runs/experiments/tp_voxel
     python experiments/tree_punching.py --timesteps 4096 --seeds 2 --out /tmp/tp  # smoke
 """
 
@@ -24,24 +25,32 @@ class Args:
     seeds: int = field(default=3, metadata={"help": "seeds"})
     timesteps: int = field(default=400_000, metadata={"help": "env steps per run"})
     n_envs: int = field(default=0, metadata={"help": "copies per run (0: the recipe's)"})
+    grid: bool = field(default=True, metadata={"help": "run TreePunching-Grid-v0"})
     voxel: bool = field(default=False, metadata={"help": "add TreePunching-Voxel-v0"})
-    voxel_timesteps: int = field(default=100_000, metadata={"help": "env steps, voxel runs"})
+    voxel_timesteps: int = field(default=200_000, metadata={"help": "env steps, voxel runs"})
 
 
 def shares(row: dict) -> dict:
-    trees = max(row.get("num_trees", 0.0), 1e-9)
+    """Per-tree shares; the grid reports ``num_trees`` and ``logs_broken``, the voxel
+    world ``trees_total`` and ``logs``."""
+    trees = max(row.get("num_trees", row.get("trees_total", 0.0)), 1e-9)
     return {
         "stump_share": row.get("stumps_left", 0.0) / trees,
         "felled_share": row.get("trees_felled", 0.0) / trees,
+        "logs_broken": row.get("logs_broken", row.get("logs", 0.0)),
     }
 
 
 args = parse_args(Args)
 sized = {"n_envs": args.n_envs} if args.n_envs else {}
 out = Path(args.out)
-conditions = {"grid": ("embedsafe/TreePunching-Grid-v0", "grid", args.timesteps)}
+conditions = {}  # label -> (env id, recipe, env steps)
+if args.grid:
+    conditions["grid"] = ("embedsafe/TreePunching-Grid-v0", "grid", args.timesteps)
 if args.voxel:
     conditions["voxel"] = ("embedsafe/TreePunching-Voxel-v0", "voxel", args.voxel_timesteps)
+if not conditions:
+    raise SystemExit("nothing to run: --no-grid needs --voxel")
 
 series, rows = {}, []
 for label, (env_id, recipe, steps) in conditions.items():
