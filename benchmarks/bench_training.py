@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--interruption-prob", type=float, default=0.5)
     parser.add_argument("--voxel", action="store_true", help="also time the voxel stumps")
     parser.add_argument("--voxel-only", action="store_true", help="only the voxel stumps")
-    parser.add_argument("--stumps", type=float, default=1.0, help="stumps left per episode")
+    parser.add_argument("--stumps", type=float, default=0.3, help="stumps left per episode")
     parser.add_argument("--voxel-minutes", type=float, default=60.0)
     parser.add_argument("--keep", default=None, help="keep the voxel run in this directory")
     args = parser.parse_args()
