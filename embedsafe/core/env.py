@@ -7,6 +7,7 @@ into Gymnasium's five-tuple with the info contract of SCENARIOS.md.
 from __future__ import annotations
 
 import importlib
+import inspect
 import operator
 from typing import Any
 
@@ -24,6 +25,34 @@ def resolve_sim(sim: str | type[BatchedSim]) -> type[BatchedSim]:
         module, _, name = sim.partition(":")
         return getattr(importlib.import_module(module), name)
     return sim
+
+
+def knob_names(sim: str | type[BatchedSim]) -> tuple[str, ...]:
+    """The keyword knobs a sim accepts: its ``__init__`` parameters and those of each base
+    its ``**kwargs`` are passed on to (``num_envs`` excluded)."""
+    names: list[str] = []
+    for cls in resolve_sim(sim).__mro__:
+        if "__init__" not in vars(cls):
+            continue
+        params = inspect.signature(vars(cls)["__init__"]).parameters.values()
+        names += [p.name for p in params if p.name not in ("self", "num_envs", *names)
+                  and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        if not any(p.kind == p.VAR_KEYWORD for p in params) or cls is BatchedSim:
+            break
+    return tuple(names)
+
+
+def build_sim(sim: str | type[BatchedSim], num_envs: int = 1, **knobs: Any) -> BatchedSim:
+    """``sim(num_envs, **knobs)``, with a ValueError naming an unknown knob and listing the
+    knobs the sim accepts (instead of a TypeError from deep inside)."""
+    cls = resolve_sim(sim)
+    allowed = knob_names(cls)
+    unknown = [k for k in knobs if k not in allowed]
+    if unknown:
+        raise ValueError(
+            f"unknown knob {unknown[0]!r} for {cls.__name__}; allowed knobs: {', '.join(allowed)}"
+        )
+    return cls(num_envs=num_envs, **knobs)
 
 
 def render_frame(sim: BatchedSim, mode: str | None, i: int = 0):
@@ -46,7 +75,7 @@ class EmbeddedEnv(gym.Env):
             raise ValueError(
                 f"render_mode={render_mode!r} is not supported; use one of {RENDER_MODES}"
             )
-        self.sim: BatchedSim = resolve_sim(sim)(num_envs=1, **knobs)
+        self.sim: BatchedSim = build_sim(sim, 1, **knobs)
         self.render_mode = render_mode
         self.observation_space = self.sim.observation_space
         self.action_space = self.sim.action_space
@@ -67,8 +96,8 @@ class EmbeddedEnv(gym.Env):
     def step(self, action):
         if self._needs_reset:
             raise RuntimeError("call reset() before step() (and after an episode ends)")
-        try:
-            a = operator.index(action)
+        try:  # bools are ints to Python, but True is no action name
+            a = -1 if isinstance(action, bool | np.bool_) else operator.index(action)
         except TypeError:
             a = -1
         if not 0 <= a < self.action_space.n:

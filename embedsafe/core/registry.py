@@ -76,11 +76,11 @@ def make(env_id: str, **kwargs: Any) -> gym.Env:
 
 def make_sim(env_id: str, num_envs: int = 1, **kwargs: Any):
     """The batched simulator behind ``env_id`` with ``num_envs`` copies."""
-    from embedsafe.core.env import resolve_sim
+    from embedsafe.core.env import build_sim
 
     row = find(env_id)
     knobs = {"max_steps": row.max_steps, **row.kwargs, **kwargs}
-    return resolve_sim(row.sim)(num_envs=num_envs, **knobs)
+    return build_sim(row.sim, num_envs, **knobs)
 
 
 def make_vec(

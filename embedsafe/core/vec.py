@@ -36,6 +36,7 @@ class SimVecEnv(VecEnv):
         self.full_info = full_info
         self.last_step: StepBatch | None = None
         self._actions: np.ndarray | None = None
+        self._needs_reset = True
         self._started = time.perf_counter()
         super().__init__(sim.num_envs, sim.observation_space, sim.action_space)
         if seed is not None:
@@ -50,13 +51,23 @@ class SimVecEnv(VecEnv):
             seeds = [base + i for i in range(self.num_envs)]
         self.sim.reset(np.arange(self.num_envs), seeds)
         self._seeded = True
+        self._needs_reset = False
         self._reset_seeds()
         self._reset_options()
         self.reset_infos = [{} for _ in range(self.num_envs)]
         return self.sim.observe()
 
     def step_async(self, actions: np.ndarray) -> None:
-        actions = np.asarray(actions).reshape(self.num_envs)
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step(): the copies have no episode yet")
+        actions = np.asarray(actions)
+        if actions.shape != (self.num_envs,):
+            raise ValueError(
+                f"actions must have shape (num_envs,) = ({self.num_envs},), one per copy; "
+                f"got shape {actions.shape}"
+            )
+        if actions.dtype == bool or not np.issubdtype(actions.dtype, np.number):
+            raise ValueError(f"actions must be integers; got dtype {actions.dtype}")
         if not np.issubdtype(actions.dtype, np.integer):
             if not np.all(np.equal(np.mod(actions, 1), 0)):
                 raise ValueError(f"actions must be integers; got dtype {actions.dtype}")
