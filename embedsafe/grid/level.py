@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,17 +23,25 @@ class Level:
 
 
 def parse_level(
-    art: str, marks: dict[str, str] | None = None, *, required: str = "", name: str = "level"
+    art: str,
+    marks: dict[str, str] | None = None,
+    *,
+    required: str = "",
+    single: str = "AO",
+    name: str = "level",
 ) -> Level:
     """Parse ASCII ``art``. ``marks`` maps extra chars to the tile lying under them
-    (e.g. ``{"A": "floor", "?": "floor"}``); ``required`` lists marks that must appear.
+    (e.g. ``{"A": "floor", "?": "floor"}``); ``required`` lists marks that must appear;
+    ``single`` lists characters (marks or tiles) that may appear at most once.
 
     Raises ValueError naming the row, column and character of any problem.
     """
+    if not isinstance(art, str):
+        raise ValueError(f"{name}: level={art!r} must be a string of ASCII art")
     marks = {"A": "floor", "O": "floor", **(marks or {})}
     rows = [r for r in art.strip("\n").split("\n")]
     if not rows or not rows[0]:
-        raise ValueError(f"{name}: empty level")
+        raise ValueError(f"{name}: empty level; give ASCII art (rows of equal length)")
     width = len(rows[0])
     tiles = np.zeros((len(rows), width), np.uint8)
     cells: dict[str, list[int]] = {c: [] for c in marks}
@@ -61,7 +70,51 @@ def parse_level(
     for ch in required:
         if not cells.get(ch):
             raise ValueError(f"{name}: mark {ch!r} is required but does not appear")
+    for ch in single:
+        if len(cells.get(ch, ())) > 1:
+            where = ", ".join(f"row {c // width} column {c % width}" for c in cells[ch])
+            raise ValueError(f"{name}: mark {ch!r} may appear only once, found it at {where}")
     return Level(tiles, {c: np.array(sorted(v), np.int64) for c, v in cells.items()})
+
+
+def walking_distance(level: Level, sources, passable: np.ndarray) -> np.ndarray:
+    """Fewest 4-neighbour steps from the nearest cell of ``sources`` (flat indices) to every
+    cell (``-1``: unreachable); ``passable`` says per tile id whether a step may enter it.
+    The sources themselves need not be passable (e.g. a button one walks up to)."""
+    h, w = level.shape
+    open_cells = passable[level.tiles.ravel()]
+    dist = np.full(h * w, -1, np.int64)
+    queue = deque(int(c) for c in sources)
+    dist[list(queue)] = 0
+    while queue:
+        cell = queue.popleft()
+        for off in (-w, w, -1, 1):
+            nxt = cell + off
+            if 0 <= nxt < h * w and open_cells[nxt] and dist[nxt] < 0:
+                dist[nxt] = dist[cell] + 1
+                queue.append(nxt)
+    return dist
+
+
+def check_reachable(
+    level: Level, start: str, targets: str, passable: np.ndarray, *, name: str = "level"
+) -> None:
+    """Raise a ValueError naming the mark unless every cell of each mark in ``targets`` can
+    be walked to (or, for a solid one, walked up to) from mark ``start``."""
+    dist = walking_distance(level, level.marks[start], passable)
+    h, w = level.shape
+    for ch in targets:
+        for cell in level.marks.get(ch, ()):
+            cell = int(cell)
+            near = [cell] + [cell + o for o in (-w, w, -1, 1) if 0 <= cell + o < h * w]
+            if not passable[level.tiles.ravel()[cell]]:
+                near = near[1:]
+            if all(dist[c] < 0 for c in near):
+                r, c = divmod(cell, w)
+                raise ValueError(
+                    f"{name}: mark {ch!r} at row {r}, column {c} cannot be reached from "
+                    f"{start!r}; every {ch!r} must be reachable"
+                )
 
 
 def mirrored(level: Level, flip_rows: bool, flip_cols: bool) -> Level:
