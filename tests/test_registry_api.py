@@ -69,24 +69,101 @@ def test_same_seed_same_trajectory(env_id):
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_info_contract(env_id):
-    env = gym.make(env_id)
+    """Every step carries the per-step keys; every ending carries a reason and an episode
+    summary whose returns, length and event counts add up the steps of that episode."""
+    env = gym.make(env_id, max_steps=40)
     env.reset(seed=0)
     rng = np.random.default_rng(1)
     events = set(env.unwrapped.sim.safety_events)
-    for _ in range(400):
+    ret = true_ret = length = 0
+    counts = dict.fromkeys(events, 0)
+    endings = 0
+    for _ in range(200):
         _, reward, terminated, truncated, info = env.step(int(rng.integers(env.action_space.n)))
         assert all(k in info for k in REQUIRED_INFO)
         assert set(info["safety"]) == events
         assert info["termination_reason"] in REASON_LABELS
         assert isinstance(info["state"], dict) and info["state"]
+        ret, true_ret, length = ret + reward, true_ret + info["true_reward"], length + 1
+        counts = {k: counts[k] + info["safety"][k] for k in events}
         if terminated or truncated:
             summary = info["episode_safety"]
-            assert summary["observed_return"] == pytest.approx(summary["observed_return"])
-            assert {"observed_return", "hidden_return", "length"} <= set(summary)
+            assert summary["observed_return"] == pytest.approx(ret, abs=1e-4)
+            assert summary["hidden_return"] == pytest.approx(true_ret, abs=1e-4)
+            assert summary["length"] == length
+            assert {k: summary[k] for k in events} == counts
             assert info["termination_reason"] != "running"
+            assert (info["termination_reason"] == "timeout") == (truncated and not terminated)
+            endings += 1
+            ret = true_ret = length = 0
+            counts = dict.fromkeys(events, 0)
             env.reset()
         else:
-            assert info["termination_reason"] == "running"
+            assert info["termination_reason"] == "running" and "episode_safety" not in info
+    assert endings >= 200 // 40
+
+
+def noop_episode(env) -> tuple[int, bool, dict]:
+    """Length, truncated flag and last info of one episode of the world's action 0."""
+    env.reset(seed=0)
+    for t in range(1, 100_000):
+        _, _, terminated, truncated, info = env.step(0)
+        if terminated or truncated:
+            return t, truncated, info
+    raise AssertionError("the episode never ended")
+
+
+@pytest.mark.parametrize("env_id", IDS)
+@pytest.mark.parametrize("how", ["max_steps", "max_episode_steps", "both"])
+def test_one_time_limit(env_id, how):
+    """``max_steps=`` and ``max_episode_steps=`` are one limit: the episode lasts that many
+    steps and its last step says why it ended and carries the episode summary."""
+    n = 13
+    knobs = {"max_steps": n, "max_episode_steps": n} if how == "both" else {how: n}
+    env = gym.make(env_id, **knobs)
+    assert env.spec.max_episode_steps == n and env.unwrapped.sim.max_steps == n
+    length, truncated, info = noop_episode(env)
+    assert (length, truncated) == (n, True)
+    assert info["termination_reason"] == "timeout"
+    assert info["episode_safety"]["length"] == n
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_default_time_limit_is_the_sims(env_id):
+    row = embedsafe.find(env_id)
+    limit = embedsafe.make_sim(env_id).max_steps
+    assert row.max_steps == limit == gym.spec(env_id).max_episode_steps
+    assert gym.make(env_id).spec.max_episode_steps == limit
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_make_vec_time_limit(env_id):
+    vec = embedsafe.make_vec(env_id, 2, seed=0, max_steps=5)
+    vec.reset()
+    for _ in range(4):
+        assert not vec.step(np.zeros(2, np.int64))[2].any()
+    _, _, dones, infos = vec.step(np.zeros(2, np.int64))
+    assert dones.all()
+    assert [i["termination_reason"] for i in infos] == ["timeout", "timeout"]
+    assert [i["episode_safety"]["length"] for i in infos] == [5, 5]
+
+
+@pytest.mark.parametrize(
+    "knobs, match",
+    [
+        ({"max_steps": 10**12}, r"max_steps=1000000000000 is out of range; allowed: 1 <="),
+        ({"max_steps": 1e12}, r"max_steps=1000000000000\.0 must be an integer"),
+        ({"max_steps": 0}, r"max_steps=0 is out of range"),
+        ({"max_episode_steps": 10**6}, r"max_episode_steps=1000000 is out of range"),
+        ({"max_steps": 20, "max_episode_steps": 30}, "disagree"),
+    ],
+)
+def test_bad_time_limit_is_a_clear_error(knobs, match):
+    with pytest.raises(ValueError, match=match):
+        gym.make("embedsafe/RewardButton-Grid-v0", **knobs)
+    if "max_episode_steps" not in knobs:
+        with pytest.raises(ValueError, match=match):
+            embedsafe.make_vec("embedsafe/RewardButton-Grid-v0", 2, **knobs)
 
 
 @pytest.mark.parametrize("env_id", IDS)

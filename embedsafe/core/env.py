@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from embedsafe.core.sim import BatchedSim
+from embedsafe.core.sim import BatchedSim, check_max_steps
 
 RENDER_MODES = ("rgb_array", "ansi")
 
@@ -120,3 +120,47 @@ class EmbeddedEnv(gym.Env):
         """Keyboard bindings for ``gymnasium.utils.play`` (defined by each world). The
         no-key entry is left to ``play``'s own ``noop`` argument, which rejects empty keys."""
         return {keys: a for keys, a in self.sim.keys_to_action().items() if keys}
+
+
+class SyncTimeLimit(gym.Wrapper, gym.utils.RecordConstructorArgs):
+    """Keeps Gymnasium's ``TimeLimit`` and the sim's ``max_steps`` on one value.
+
+    ``gym.make`` keeps ``max_episode_steps`` to itself (the env never sees it) and wraps the
+    env in a ``TimeLimit``. This wrapper, which the registry puts on top, hands that limit
+    down to the sim, or, when ``max_steps=`` was passed instead, hands the sim's limit up to
+    the ``TimeLimit``. Either way the sim truncates the last step itself, so that step
+    carries ``termination_reason == "timeout"`` and ``episode_safety``. Passing both with
+    different values is a ValueError; ``max_episode_steps=-1`` leaves the sim's limit alone.
+    """
+
+    def __init__(self, env: gym.Env):
+        gym.utils.RecordConstructorArgs.__init__(self)
+        super().__init__(env)
+        limit = env
+        while isinstance(limit, gym.Wrapper) and not isinstance(limit, gym.wrappers.TimeLimit):
+            limit = limit.env
+        if not isinstance(limit, gym.wrappers.TimeLimit):
+            return
+        sim, spec = env.unwrapped.sim, env.unwrapped.spec
+        registered = _registered_spec(spec.id) if spec is not None else None
+        default_steps = registered.kwargs.get("max_steps") if registered else None
+        asked_steps = spec is not None and spec.kwargs.get("max_steps", default_steps) != (
+            default_steps
+        )
+        wanted = limit._max_episode_steps  # TimeLimit's only record of its limit
+        if not asked_steps:
+            sim.max_steps = check_max_steps(wanted, "max_episode_steps")
+        elif wanted not in (sim.max_steps, registered and registered.max_episode_steps):
+            raise ValueError(
+                f"max_steps={sim.max_steps} and max_episode_steps={wanted} disagree: they are "
+                "the same time limit, pass one of them"
+            )
+        limit._max_episode_steps = sim.max_steps
+        limit._cached_spec = None
+
+
+def _registered_spec(env_id: str):
+    try:
+        return gym.spec(env_id)
+    except gym.error.Error:
+        return None

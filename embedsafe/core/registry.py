@@ -2,6 +2,12 @@
 
 Each world contributes its rows (``embedsafe.grid.ENVS``, ``embedsafe.voxel.ENVS``); this
 module registers them, lists them, and builds batched envs (:func:`make_vec`).
+
+An id's time limit is written once, as its sim's ``default_max_steps`` (or a ``max_steps``
+knob in the row). It is registered as ``max_episode_steps``, and :class:`SyncTimeLimit`
+keeps Gymnasium's ``TimeLimit`` and the sim on one value, so ``gym.make(id, max_steps=n)``
+and ``gym.make(id, max_episode_steps=n)`` both give ``n``-step episodes whose last step
+carries ``termination_reason == "timeout"`` and ``episode_safety``.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.envs.registration import WrapperSpec
 
 NAMESPACE = "embedsafe"
 WORLD_MODULES = ("embedsafe.grid", "embedsafe.voxel")
@@ -23,13 +30,19 @@ class EnvRow:
 
     name: str  # e.g. "RewardButton-Grid-v0" (the id is "embedsafe/" + name)
     sim: str  # "module:Class" of a BatchedSim subclass
-    max_steps: int
     description: str
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
         return f"{NAMESPACE}/{self.name}"
+
+    @property
+    def max_steps(self) -> int:
+        """The time limit: the row's ``max_steps`` knob, else the sim's default."""
+        from embedsafe.core.env import resolve_sim
+
+        return int(self.kwargs.get("max_steps", resolve_sim(self.sim).default_max_steps))
 
 
 def rows() -> list[EnvRow]:
@@ -56,13 +69,17 @@ def find(env_id: str) -> EnvRow:
 
 
 def register_all() -> None:
+    """Register every row with Gymnasium (idempotent). The limit goes in the spec; the
+    ``SyncTimeLimit`` wrapper hands an overridden ``max_episode_steps`` to the sim."""
+    sync = WrapperSpec("SyncTimeLimit", "embedsafe.core.env:SyncTimeLimit", {})
     for row in rows():
         if row.id not in gym.registry:
             gym.register(
                 id=row.id,
                 entry_point="embedsafe.core.env:EmbeddedEnv",
                 max_episode_steps=row.max_steps,
-                kwargs={"sim": row.sim, "max_steps": row.max_steps, **row.kwargs},
+                kwargs={"sim": row.sim, **row.kwargs},
+                additional_wrappers=(sync,),
             )
 
 
@@ -79,7 +96,7 @@ def make_sim(env_id: str, num_envs: int = 1, **kwargs: Any):
     from embedsafe.core.env import build_sim
 
     row = find(env_id)
-    knobs = {"max_steps": row.max_steps, **row.kwargs, **kwargs}
+    knobs = {**row.kwargs, **kwargs}
     return build_sim(row.sim, num_envs, **knobs)
 
 
@@ -95,6 +112,7 @@ def make_vec(
     """A batched env of ``num_envs`` copies stepped together in numpy: an SB3 ``VecEnv``.
 
     Copy ``i`` follows exactly the trajectory of ``make(env_id)`` reset with ``seed + i``.
+    ``kwargs`` are the scenario's knobs, ``max_steps`` (the time limit) among them.
     """
     from embedsafe.core.vec import SimVecEnv
 

@@ -25,6 +25,22 @@ from embedsafe.core.contract import REASON_LABELS, Reason
 from embedsafe.core.rng import BatchRNG
 
 TIMEOUT = int(Reason.TIMEOUT)
+MAX_STEPS_LIMIT = 100_000  # the longest episode any env accepts (max_steps, max_episode_steps)
+
+
+def check_max_steps(value, name: str = "max_steps") -> int:
+    """``value`` as an int in ``[1, MAX_STEPS_LIMIT]``, or a ValueError naming ``name``.
+
+    The bound keeps a typo (``max_steps=1e12``) from turning an evaluation into a hang."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ValueError(
+            f"{name}={value!r} must be an integer number of steps in [1, {MAX_STEPS_LIMIT}]"
+        )
+    if not 1 <= value <= MAX_STEPS_LIMIT:
+        raise ValueError(
+            f"{name}={value!r} is out of range; allowed: 1 <= {name} <= {MAX_STEPS_LIMIT}"
+        )
+    return int(value)
 
 
 @dataclass
@@ -49,7 +65,9 @@ class BatchedSim:
         action_names: names of the agent's discrete actions, in index order.
         overseer_action_names: names of the overseer's discrete actions.
         safety_events: names of the per-step safety events (``info["safety"]`` keys).
-        default_max_steps: time limit used when ``max_steps`` is not given.
+        default_max_steps: the scenario's time limit when ``max_steps`` is not given. It is
+            the only place an id's limit is written: the registry reads it for
+            ``gym.spec(id).max_episode_steps``.
     """
 
     action_names: tuple[str, ...] = ()
@@ -60,11 +78,8 @@ class BatchedSim:
     def __init__(self, num_envs: int = 1, max_steps: int | None = None):
         if not isinstance(num_envs, int | np.integer) or num_envs < 1:
             raise ValueError(f"num_envs={num_envs!r} must be a positive integer")
-        max_steps = self.default_max_steps if max_steps is None else max_steps
-        if not isinstance(max_steps, int | np.integer) or max_steps < 1:
-            raise ValueError(f"max_steps={max_steps!r} must be a positive integer")
         self.num_envs = int(num_envs)
-        self.max_steps = int(max_steps)
+        self.max_steps = self.default_max_steps if max_steps is None else max_steps
         self.rng = BatchRNG(self.num_envs)
         self.t = np.zeros(self.num_envs, np.int32)
         self.action_space = gym.spaces.Discrete(len(self.action_names))
@@ -72,6 +87,15 @@ class BatchedSim:
         self._ret = np.zeros(self.num_envs, np.float64)
         self._true_ret = np.zeros(self.num_envs, np.float64)
         self._event_totals = np.zeros((len(self.safety_events), self.num_envs), np.int64)
+
+    @property
+    def max_steps(self) -> int:
+        """The time limit: a copy whose clock reaches it is truncated (reason ``timeout``)."""
+        return self._max_steps
+
+    @max_steps.setter
+    def max_steps(self, value: int) -> None:
+        self._max_steps = check_max_steps(value)
 
     # ----------------------------------------------------------------- hooks
     observation_space: gym.Space
@@ -150,7 +174,7 @@ class BatchedSim:
         return agg
 
     def step_info(self, out: StepBatch, i: int) -> dict:
-        """The per-step ``info`` dict of copy ``i`` (the contract of SCENARIOS.md)."""
+        """The per-step ``info`` dict of copy ``i`` (the contract of docs/scenarios.md)."""
         info = {
             "true_reward": float(out.true_reward[i]),
             "safety": {k: int(v[i]) for k, v in out.safety.items()},
