@@ -1,14 +1,33 @@
-"""Callbacks: safety metrics into the logs, weights-only checkpoints along training."""
+"""Callbacks: safety metrics into the logs, weights-only checkpoints along training.
+
+A checkpoint is three files in ``checkpoints/``, none of them unpickled when read::
+
+    step_N.pt           policy state dict (what load_agent and probing read)
+    step_N.resume.pth   optimizer state dict and RNG states, tensors only
+    step_N.json         format, algorithm, counters (num_timesteps, ...); written last
+
+Both ``.pt``/``.pth`` files are read with ``torch.load(weights_only=True)``, which refuses
+anything but tensors and plain containers. Each file is written to a temporary name and
+renamed, and ``step_N.json`` last, so a checkpoint without it is incomplete and skipped.
+"""
 
 from __future__ import annotations
 
+import json
+import pickle
+import random
+import re
 import time
+import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback
+
+from embedsafe.core.files import atomic_write, atomic_write_text
 
 
 class SafetyLogger(BaseCallback):
@@ -59,15 +78,21 @@ class SafetyLogger(BaseCallback):
             self._stop = True
 
 
-class Checkpointer(BaseCallback):
-    """Every ``every`` env steps, save ``checkpoints/step_<N>.zip`` (full SB3 state, for
-    ``--resume``) and ``checkpoints/step_<N>.pt`` (policy weights only, safe to load, for
-    probing across training)."""
+CHECKPOINT_FORMAT = "embedsafe-checkpoint/1"
+# Training counters of SB3 algorithms (PPO, A2C, DQN) that a resume restores when present.
+COUNTERS = ("num_timesteps", "_n_updates", "_episode_num", "_n_calls")
+_STEP = re.compile(r"^step_(\d+)\.json$")
 
-    def __init__(self, out: Path, every: int):
+
+class Checkpointer(BaseCallback):
+    """Every ``every`` env steps, save a checkpoint (see the module docstring) and call
+    ``on_save(model)`` (train keeps ``policy.pt`` and ``agent.json`` current with it)."""
+
+    def __init__(self, out: Path, every: int, on_save: Callable | None = None):
         super().__init__()
         self.dir = Path(out) / "checkpoints"
         self.every = max(int(every), 1)
+        self.on_save = on_save
         self._next = 0
 
     def _on_training_start(self) -> None:
@@ -81,7 +106,97 @@ class Checkpointer(BaseCallback):
         return True
 
     def save(self) -> Path:
-        path = self.dir / f"step_{self.num_timesteps}"
-        self.model.save(path.with_suffix(".zip"))
-        torch.save(self.model.policy.state_dict(), path.with_suffix(".pt"))
-        return path.with_suffix(".zip")
+        path = save_checkpoint(self.model, self.dir)
+        if self.on_save is not None:
+            self.on_save(self.model)
+        return path
+
+
+def save_checkpoint(model, folder: Path) -> Path:
+    """Write ``step_<num_timesteps>.{pt,resume.pth,json}`` for any SB3 algorithm whose
+    ``policy`` holds every network (DQN's target net too) and ``policy.optimizer``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"step_{model.num_timesteps}"
+    atomic_write(stem.with_suffix(".pt"), lambda f: torch.save(model.policy.state_dict(), f))
+    optimizer = getattr(model.policy, "optimizer", None)  # a Q-table has none
+    state = {"optimizer": optimizer.state_dict() if optimizer else {}, "rng": _rng_state()}
+    atomic_write(stem.with_suffix(".resume.pth"), lambda f: torch.save(state, f))
+    counters = {k: int(getattr(model, k)) for k in COUNTERS if hasattr(model, k)}
+    meta = {"format": CHECKPOINT_FORMAT, "algo": type(model).__name__, "counters": counters}
+    return atomic_write_text(stem.with_suffix(".json"), json.dumps(meta, indent=2))
+
+
+def checkpoint_steps(folder: Path) -> list[int]:
+    """Steps of the complete checkpoints (those with ``step_N.json``) in ``folder``."""
+    names = (_STEP.match(p.name) for p in Path(folder).glob("step_*.json"))
+    return sorted(int(m.group(1)) for m in names if m)
+
+
+def load_checkpoint(model, folder: Path) -> int:
+    """Restore the newest loadable checkpoint of ``folder`` into ``model`` (same algorithm
+    and network); a corrupt one is skipped with a warning. Returns its step. Never
+    unpickles: ``step_N.zip`` files (the old format) are not opened."""
+    steps = checkpoint_steps(folder)
+    if not steps:
+        old = sorted(Path(folder).glob("step_*.zip"))
+        why = (
+            f"; {old[-1].name} is not opened: loading an SB3 .zip unpickles code" if old else ""
+        )
+        raise ValueError(f"cannot resume: no checkpoints/step_N.json checkpoint in {folder}{why}")
+    for step in reversed(steps):
+        try:
+            _restore(model, Path(folder) / f"step_{step}")
+            return step
+        except ValueError as err:
+            warnings.warn(f"skipping checkpoint step_{step}: {err}", stacklevel=2)
+    raise ValueError(f"cannot resume: every checkpoint in {folder} is corrupt (see warnings)")
+
+
+def _restore(model, stem: Path) -> None:
+    try:
+        meta = json.loads(stem.with_suffix(".json").read_text())
+        policy = torch.load(stem.with_suffix(".pt"), map_location="cpu", weights_only=True)
+        state = torch.load(stem.with_suffix(".resume.pth"), map_location="cpu", weights_only=True)
+    except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError,
+            zipfile.BadZipFile) as err:
+        raise ValueError(f"unreadable ({type(err).__name__}: {str(err)[:200]})") from None
+    if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"step_N.json is not an {CHECKPOINT_FORMAT} file")
+    if meta.get("algo") != type(model).__name__:
+        raise ValueError(f"it was written by {meta.get('algo')}, not {type(model).__name__}")
+    if not isinstance(policy, dict) or not isinstance(state, dict) or "optimizer" not in state:
+        raise ValueError("the weights or the optimizer state are not state dicts")
+    try:
+        model.policy.load_state_dict(policy)
+        if state["optimizer"]:
+            model.policy.optimizer.load_state_dict(state["optimizer"])
+        _set_rng_state(state.get("rng", {}))
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise ValueError(f"does not fit this network: {str(err).splitlines()[0]}") from None
+    for key, value in meta.get("counters", {}).items():
+        if key in COUNTERS and isinstance(value, int) and value >= 0:
+            setattr(model, key, value)
+
+
+def _rng_state() -> dict[str, torch.Tensor]:
+    """Torch, numpy and Python global RNG states as tensors (SB3 seeds all three)."""
+    _, keys, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002 - SB3 seeds it
+    version, internal, _ = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy_keys": torch.from_numpy(keys.astype(np.int64)),
+        "numpy_extra": torch.tensor([pos, has_gauss, gauss], dtype=torch.float64),
+        "python": torch.tensor([version, *internal], dtype=torch.int64),
+    }
+
+
+def _set_rng_state(rng: dict[str, torch.Tensor]) -> None:
+    if not rng:
+        return
+    torch.set_rng_state(rng["torch"])
+    pos, has_gauss, gauss = rng["numpy_extra"].tolist()
+    keys = rng["numpy_keys"].numpy().astype(np.uint32)
+    np.random.set_state(("MT19937", keys, int(pos), int(has_gauss), float(gauss)))  # noqa: NPY002
+    version, *internal = rng["python"].tolist()
+    random.setstate((version, tuple(internal), None))

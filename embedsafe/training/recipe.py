@@ -18,6 +18,7 @@ names the key, not a surprise later. ``--set key=value`` overrides use dotted ke
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import Any
 
@@ -136,10 +137,57 @@ def validate(
         if not ok:
             wanted = " or ".join(t.__name__ for t in types)
             raise ValueError(f"{where}: {name!r} must be {wanted}, got {value!r}")
+        _check_value(name, value, where)
     if not prefix:
         missing = [k for k in REQUIRED if k not in recipe]
         if missing:
             raise ValueError(f"{where}: missing required keys {missing}")
-        for key in ("n_envs", "n_timesteps"):
-            if recipe[key] < 1:
-                raise ValueError(f"{where}: {key!r} must be >= 1, got {recipe[key]}")
+        for section in recipe.values():  # n_steps * n_envs is the rollout PPO/A2C divide
+            steps = section.get("n_steps") if isinstance(section, dict) else None
+            if isinstance(steps, int) and steps * recipe["n_envs"] < 2:
+                raise ValueError(f"{where}: n_steps * n_envs must be >= 2, got {steps} * "
+                                 f"{recipe['n_envs']}")
+
+
+# Allowed ranges by key name (in any section, so every algorithm's section is covered):
+# (low, high, low_inclusive). Every number must also be finite.
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "n_envs": (1, 1e5, True),
+    "n_timesteps": (1, 1e12, True),
+    "checkpoint_every": (1, 1e12, True),
+    "torch_threads": (1, 1024, True),
+    "n_steps": (1, 1e7, True),
+    "batch_size": (2, 1e7, True),
+    "n_epochs": (1, 1e4, True),
+    "learning_rate": (0, 10, False),
+    "gamma": (0, 1, True),
+    "gae_lambda": (0, 1, True),
+    "clip_range": (0, 10, False),
+    "ent_coef": (0, 1e3, True),
+    "vf_coef": (0, 1e3, True),
+    "max_grad_norm": (0, 1e6, False),
+    "target_kl": (0, 1e3, False),
+    "features_dim": (1, 1e5, True),
+}
+
+
+def _check_value(name: str, value: Any, where: str) -> None:
+    """Ranges of numbers (finite, :data:`RANGES`) and layer sizes (positive integers)."""
+    leaf = name.rsplit(".", 1)[-1]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: {name!r} must be a finite number, got {value!r}")
+    if leaf in RANGES and isinstance(value, int | float) and not isinstance(value, bool):
+        low, high, inclusive = RANGES[leaf]
+        if not (low <= value if inclusive else low < value) or value > high:
+            lower = ">=" if inclusive else ">"
+            raise ValueError(
+                f"{where}: {name!r} must be {lower} {low:g} and <= {high:g}, got {value!r}"
+            )
+    if leaf in ("channels", "net_arch"):
+        sizes = [v for part in value.values() for v in part] if isinstance(value, dict) else value
+        if isinstance(value, dict) and not all(isinstance(v, list) for v in value.values()):
+            raise ValueError(f"{where}: {name!r} must map heads to lists of layer sizes")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1e5 for v in sizes):
+            raise ValueError(
+                f"{where}: {name!r} must list positive integer layer sizes, got {value!r}"
+            )

@@ -5,16 +5,22 @@ A run directory holds::
     recipe.yaml           the recipe actually used (after overrides)
     agent.json            env id, knobs, spaces, network: what load_agent needs
     progress.csv, events.*  SB3 logs (CSV + TensorBoard), incl. safety/<key> means
-    checkpoints/step_N.zip  full SB3 state (for --resume)
-    checkpoints/step_N.pt   policy weights only (safe to load; for probing)
-    model.zip, policy.pt  the final model / weights
+    checkpoints/step_N.*  weights, optimizer state and counters (embedsafe.training.callbacks)
+    policy.pt             the latest weights (agent.json points to them)
+
+Nothing in it is unpickled when read: weights and optimizer state are loaded with
+``torch.load(weights_only=True)``, the rest is JSON or YAML (``safe_load``). Files are
+written to a temporary name and renamed, so a killed run keeps its last whole checkpoint.
+``agent.json`` is written when training starts and at every checkpoint, so a killed run
+can be evaluated. ``--force`` removes only the files listed above, in a directory that
+holds nothing else.
 """
 
 from __future__ import annotations
 
 import csv
+import fnmatch
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +28,16 @@ import torch
 import yaml
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import CallbackList
-from stable_baselines3.common.logger import configure
+from stable_baselines3.common.logger import (
+    CSVOutputFormat,
+    Logger,
+    TensorBoardOutputFormat,
+    configure,
+)
 
 import embedsafe
-from embedsafe.training.callbacks import Checkpointer, SafetyLogger
+from embedsafe.core.files import atomic_write, atomic_write_text
+from embedsafe.training.callbacks import Checkpointer, SafetyLogger, load_checkpoint
 from embedsafe.training.networks import policy_kwargs
 from embedsafe.training.recipe import default_recipe_name, load_recipe
 
@@ -63,16 +75,27 @@ def train(
     overrides = dict(overrides or {})
     if timesteps is not None:
         overrides["n_timesteps"] = int(timesteps)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a directory for the run")
     if resume:
         model, rec, start = _resume(out, env_id, overrides)
+        seed = int(yaml.safe_load((out / "recipe.yaml").read_text()).get("seed", seed))
     else:
         rec = load_recipe(recipe or default_recipe_name(env_id), overrides)
+        _check_run_dir(out, force)
+        embedsafe.make_sim(env_id, 1, **rec.get("env_kwargs", {}))  # bad knobs: error now
         _prepare_dir(out, force)
         model, start = _new_model(env_id, rec, seed, out), 0
     torch.set_num_threads(int(rec.get("torch_threads", 1)))
-    model.set_logger(configure(str(out), ["csv", "tensorboard"] + (["stdout"] if verbose else [])))
+    model.set_logger(_logger(out, start, verbose))
+    _write_meta(out, env_id, rec, model, seed)  # a killed run can still be evaluated
+
+    def keep_current(model) -> None:
+        atomic_write(out / "policy.pt", lambda f: torch.save(model.policy.state_dict(), f))
+        _write_meta(out, env_id, rec, model, seed)
+
     safety = SafetyLogger(on_window)
-    ckpt = Checkpointer(out, rec.get("checkpoint_every", 50_000))
+    ckpt = Checkpointer(out, rec.get("checkpoint_every", 50_000), on_save=keep_current)
     remaining = rec["n_timesteps"] - start
     if remaining > 0:
         model.learn(
@@ -81,24 +104,73 @@ def train(
             progress_bar=progress_bar,
             reset_num_timesteps=not resume,
         )
-    if not (ckpt.dir / f"step_{model.num_timesteps}.zip").exists():
+    ckpt.init_callback(model)
+    if not (ckpt.dir / f"step_{model.num_timesteps}.json").exists():
         ckpt.save()
-    model.save(out / "model.zip")
-    torch.save(model.policy.state_dict(), out / "policy.pt")
-    _write_meta(out, env_id, rec, model, seed)
-    _merge_progress(out)
+    else:
+        keep_current(model)
     model.safety_history = safety.history
     return model
 
 
+# What ``train`` writes in a run directory (and so what ``--force`` may remove).
+RUN_FILES = (
+    "recipe.yaml", "agent.json", "policy.pt", "progress.csv", "events.out.tfevents.*",
+    "model.zip", "progress_before_*.csv",  # runs of older embedsafe versions
+    ".*.tmp",  # a write cut short by a kill
+)
+CHECKPOINT_FILES = ("step_*.pt", "step_*.resume.pth", "step_*.json", "step_*.zip", ".*.tmp")
+
+
+def _run_files(out: Path) -> tuple[list[Path], list[Path]]:
+    """(files train wrote, anything else) in ``out``."""
+    ours, foreign = [], []
+    for path in sorted(out.iterdir()):
+        if path.name == "checkpoints" and path.is_dir() and not path.is_symlink():
+            for inner in sorted(path.iterdir()):
+                known = inner.is_file() and _matches(inner.name, CHECKPOINT_FILES)
+                (ours if known else foreign).append(inner)
+            continue
+        known = path.is_file() and not path.is_symlink() and _matches(path.name, RUN_FILES)
+        (ours if known else foreign).append(path)
+    return ours, foreign
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _check_run_dir(out: Path, force: bool) -> None:
+    """Refuse an ``--out`` that holds anything, unless it is a run (``recipe.yaml`` and
+    only files train writes) and ``force`` is set. Deletes nothing."""
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if not force:
+        raise RunDirExists(
+            f"run directory {out} already exists and is not empty; "
+            "pass --resume to continue it or --force to overwrite it"
+        )
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise ValueError(f"--force refuses to clear {out}: it holds the working directory")
+    _, foreign = _run_files(out)
+    if foreign or not (out / "recipe.yaml").is_file():
+        what = f"holds {foreign[0].relative_to(out)}, which" if foreign else "has no recipe.yaml:"
+        raise ValueError(
+            f"--force refuses to clear {out}: it {what} embedsafe train did not write; "
+            "move it away or choose another --out"
+        )
+
+
 def _prepare_dir(out: Path, force: bool) -> None:
-    if out.exists() and any(out.iterdir()):
-        if not force:
-            raise RunDirExists(
-                f"run directory {out} already exists and is not empty; "
-                "pass --resume to continue it or --force to overwrite it"
-            )
-        shutil.rmtree(out)
+    """Make ``out`` ready for a new run, removing an old run's files (only those) when
+    ``force`` is set; see :func:`_check_run_dir` for what is refused."""
+    _check_run_dir(out, force)
+    if out.exists():
+        ours, _ = _run_files(out)
+        for path in ours:
+            path.unlink()
+        if (out / "checkpoints").is_dir():
+            (out / "checkpoints").rmdir()
     out.mkdir(parents=True, exist_ok=True)
 
 
@@ -118,27 +190,32 @@ def _new_model(env_id: str, rec: dict, seed: int, out: Path) -> PPO:
 
 
 def _resume(out: Path, env_id: str, overrides: dict) -> tuple[PPO, dict, int]:
+    """The model of the run in ``out`` at its newest good checkpoint (nothing unpickled:
+    the network is rebuilt from recipe.yaml, then its saved state dicts are loaded)."""
     saved = out / "recipe.yaml"
     if not saved.is_file():
         raise ValueError(f"cannot resume: {out} holds no run (no recipe.yaml)")
-    rec = yaml.safe_load(saved.read_text())
+    text = saved.read_text()
+    try:
+        rec = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ValueError(f"cannot resume: {saved} is not valid YAML: {err}") from None
+    if not isinstance(rec, dict) or "env_id" not in rec:
+        raise ValueError(f"cannot resume: {saved} is not a run's recipe (no env_id)")
     if rec.pop("env_id") != embedsafe.find(env_id).id:
         raise ValueError(f"cannot resume: {out} was trained on another env, not {env_id}")
     seed = rec.pop("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"cannot resume: seed in {saved} must be an integer, got {seed!r}")
     rec = load_recipe_dict(rec, overrides)
-    steps = sorted((int(p.stem.split("_")[1]), p) for p in (out / "checkpoints").glob("step_*.zip"))
-    if not steps:
-        raise ValueError(f"cannot resume: no checkpoints/step_*.zip in {out}")
-    start, path = steps[-1]
-    vec = _make_env(env_id, rec, seed + start)
     try:
-        model = PPO.load(path, env=vec, device="cpu")
-    except Exception as err:  # noqa: BLE001 - a broken zip can fail in many ways
-        raise ValueError(f"checkpoint {path} is corrupt or not a PPO model: {err}") from None
-    progress = out / "progress.csv"
-    if progress.exists():
-        shutil.move(progress, out / f"progress_before_{start}.csv")
-    (out / "recipe.yaml").write_text(yaml.safe_dump({**rec, "env_id": env_id, "seed": seed}))
+        model = _new_model(env_id, rec, seed, out)  # the same network, then its saved state
+        start = load_checkpoint(model, out / "checkpoints")
+    except BaseException:
+        atomic_write_text(saved, text)  # _new_model rewrote it
+        raise
+    model.set_env(_make_env(env_id, rec, seed + start))  # fresh episodes, new seeds
+    atomic_write_text(saved, yaml.safe_dump({**rec, "env_id": env_id, "seed": seed}))
     return model, rec, start
 
 
@@ -168,23 +245,50 @@ def _write_meta(out: Path, env_id: str, rec: dict, model: PPO, seed: int) -> Non
         "seed": seed,
         "weights": "policy.pt",
     }
-    (out / "agent.json").write_text(json.dumps(meta, indent=2))
+    atomic_write_text(out / "agent.json", json.dumps(meta, indent=2))
 
 
-def _merge_progress(out: Path) -> None:
-    """After a resume, prepend the earlier segments' rows to ``progress.csv``."""
-    parts = sorted(out.glob("progress_before_*.csv"), key=lambda p: int(p.stem.split("_")[-1]))
-    if not parts:
-        return
-    rows: list[dict] = []
-    for path in [*parts, out / "progress.csv"]:
-        if path.exists() and path.stat().st_size:
-            with path.open() as f:
-                rows.extend(csv.DictReader(f))
-    fields = list(dict.fromkeys(k for r in rows for k in r))
-    with (out / "progress.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    for path in parts:
-        path.unlink()
+class _ProgressCSV(CSVOutputFormat):
+    """SB3's CSV log, appended to: a resumed run keeps the rows up to the checkpoint it
+    resumed from (later rows belong to the discarded stretch) and adds its own."""
+
+    def __init__(self, path: Path, start: int):
+        rows, keys = _read_progress(path, start)
+        lines = [",".join(keys)] if keys else []
+        lines += [",".join(_csv_cell(row.get(k)) for k in keys) for row in rows]
+        atomic_write_text(path, "".join(line + "\n" for line in lines))
+        self.file = open(path, "r+")  # noqa: SIM115 - the logger closes it
+        self.file.seek(0, 2)
+        self.keys, self.separator, self.quotechar = keys, ",", '"'
+
+
+def _read_progress(path: Path, start: int) -> tuple[list[dict], list[str]]:
+    """Header and rows of ``path`` up to step ``start`` (none when it does not exist)."""
+    if not path.is_file():
+        return [], []
+    with path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        keys = list(reader.fieldnames or [])
+        rows = []
+        for row in reader:
+            try:
+                step = float(row.get("time/total_timesteps") or "nan")
+            except ValueError:
+                continue  # a row cut short by a kill
+            if step <= start:
+                rows.append(row)
+    return rows, keys
+
+
+def _csv_cell(value: str | None) -> str:
+    if value is None:
+        return ""
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
+
+
+def _logger(out: Path, start: int, verbose: int) -> Logger:
+    """CSV (appended, see :class:`_ProgressCSV`) and TensorBoard logs, stdout if verbose."""
+    formats = [_ProgressCSV(out / "progress.csv", start), TensorBoardOutputFormat(str(out))]
+    if verbose:
+        formats += configure(None, ["stdout"]).output_formats
+    return Logger(str(out), formats)

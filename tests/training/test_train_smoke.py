@@ -17,8 +17,9 @@ def test_train_then_eval_every_id(env_id, tmp_path):
         env_id, out, overrides=tiny_overrides(env_id), timesteps=steps, progress_bar=False
     )
     assert model.num_timesteps >= steps
-    for name in ("agent.json", "policy.pt", "model.zip", "recipe.yaml", "progress.csv"):
+    for name in ("agent.json", "policy.pt", "recipe.yaml", "progress.csv"):
         assert (out / name).is_file(), name
+    assert not list(out.rglob("*.zip"))  # nothing a loader would unpickle
     assert sorted((out / "checkpoints").glob("step_*.pt"))
     header = (out / "progress.csv").read_text().splitlines()[0]
     assert "safety/observed_return" in header and "safety/hidden_return" in header
@@ -63,7 +64,7 @@ def test_resume_continues_from_step_count(tmp_path):
         "embedsafe/RewardButton-Grid-v0", out, timesteps=2048, resume=True, progress_bar=False
     )
     assert model.num_timesteps == 2048
-    steps = sorted(int(p.stem.split("_")[1]) for p in (out / "checkpoints").glob("*.zip"))
+    steps = sorted(int(p.stem.split("_")[1]) for p in (out / "checkpoints").glob("*.json"))
     assert steps[0] == 512 and steps[-1] == 2048
     rows = (out / "progress.csv").read_text().splitlines()[1:]
     assert len(rows) == 4  # 4 rollouts of 512 steps, from both segments
