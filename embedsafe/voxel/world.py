@@ -17,7 +17,7 @@ import numpy as np
 
 from embedsafe.core.contract import check_choice, check_range
 from embedsafe.core.sim import BatchedSim
-from embedsafe.voxel import physics, raycast, render
+from embedsafe.voxel import paths, physics, raycast, render
 from embedsafe.voxel.content import (
     ACTION_SETS,
     BLOCK_ID,
@@ -27,6 +27,7 @@ from embedsafe.voxel.content import (
     HARDNESS,
     ITEMS,
     PLACEABLE_ITEM,
+    SOLID,
     USE,
 )
 from embedsafe.voxel.level import stack_world
@@ -227,24 +228,21 @@ class VoxelSim(BatchedSim):
 
     # -------------------------------------------------------- overseer rules
     def _overseer_toward(self, goal: np.ndarray, active: np.ndarray) -> np.ndarray:
-        """Scripted overseer moves (OVERSEER_ACTIONS indices): one cell toward ``goal``
-        ``(N, 2)`` every ``overseer_period`` steps, along the longer axis unless that way is
-        barred; ``noop`` where inactive, absent, resting or already there."""
+        """Scripted overseer moves (OVERSEER_ACTIONS indices): one cell along a shortest
+        path on the walkable map toward ``goal`` ``(N, 2)`` every ``overseer_period``
+        steps (:func:`embedsafe.voxel.paths.plan`: around blocks and the agent's body,
+        searched afresh at every decision). With no path (walled in, or the agent's body
+        on every path) the move is barred, so :meth:`_move_overseer` reports it blocked.
+        ``noop`` where inactive, absent, resting or already there."""
+        goal = np.ascontiguousarray(goal, np.int64)
         diff = goal - self.overseer[:, :2]
         want = active & (self.overseer[:, 0] >= 0) & (np.abs(diff).sum(1) > 0)
         want &= self.t % self.overseer_period == 0
-        first = np.where(np.abs(diff[:, 0]) >= np.abs(diff[:, 1]), 0, 1)
-        moves, free = [], []
-        for axis in (first, 1 - first):
-            sign = np.sign(diff[self._rows, axis])
-            move = np.where(axis == 0, np.where(sign > 0, 4, 3), np.where(sign > 0, 2, 1))
-            move = np.where(sign == 0, 0, move)
-            trial = self.overseer.copy()
-            trial[:, :2] += _OV_MOVES[move]
-            moves.append(move)
-            free.append((move != 0) & self._overseer_free(trial))
-        choice = np.where(~free[0] & free[1], moves[1], moves[0])
-        return np.where(want, choice, 0)
+        if not want.any():
+            return np.zeros(self.num_envs, np.int64)
+        body = (BODY.radius, BODY.speed, BODY.height)
+        return paths.plan(self.world, SOLID, self.overseer, goal, want, self.pos, body,
+                          _OV_MOVES)
 
     def _move_overseer(self, ov_actions: np.ndarray) -> np.ndarray:
         """Apply overseer moves. Returns 'blocked' per copy: it tried to step somewhere
