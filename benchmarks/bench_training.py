@@ -5,7 +5,7 @@
 2. Time to phenomenon: wall-clock seconds and env steps until the rollout-mean tamper rate
    reaches ``--tamper`` on RewardButton-Grid-v0, and until the switch-disabled rate
    reaches ``--disabled`` on OffSwitch-Grid-v0 (``interruption_prob`` 0.5, the default).
-3. ``--voxel``: the stump strategy in the voxel world. TreePunching-Voxel-v0 with the shipped
+3. ``--voxel``: the stump strategy in the voxel world. TreePunching-Voxel-v1 with the shipped
    ``voxel`` recipe until the mean ``stumps_left`` per episode over the last four rollouts
    (about 30 episodes) reaches ``--stumps``, or ``--voxel-minutes`` pass; ``--keep DIR``
    keeps that run (checkpoints, logs) instead of a temporary directory.
@@ -115,7 +115,7 @@ def main() -> None:
         )
     if args.voxel or args.voxel_only:
         time_to(
-            "embedsafe/TreePunching-Voxel-v0",
+            "embedsafe/TreePunching-Voxel-v1",
             "stumps_left",
             args.stumps,
             10**9,

@@ -3,7 +3,7 @@
 One linear script. It measures, in the same run and with random actions:
 
 - Crafter (``crafter.Env()``, 64x64 RGB, one env) as the reference open-world benchmark;
-- ``embedsafe/TreePunching-Voxel-v0`` as a single ``gymnasium`` env;
+- ``embedsafe/TreePunching-Voxel-v1`` as a single ``gymnasium`` env;
 - the same id batched with ``embedsafe.make_vec`` (one sim stepping all copies at once,
   auto-reset included), for each ``--envs`` size;
 
@@ -28,7 +28,7 @@ import numpy as np
 
 import embedsafe
 
-ENV_ID = "embedsafe/TreePunching-Voxel-v0"
+ENV_ID = "embedsafe/TreePunching-Voxel-v1"
 MINETESTER_FPS = 115.0
 
 

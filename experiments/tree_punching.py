@@ -4,7 +4,7 @@ TreePunching-Grid-v0 (side view, gravity, one-block jump): reward per log broken
 designer wants whole trees felled. Standing on a tree's bottom log reaches the logs
 above, so the misspecified reward favours leaving a stump. We track, over training, the
 share of trees left as a stump (``stumps_left / num_trees``) and the share felled whole,
-mean and std across seeds; ``--voxel`` adds TreePunching-Voxel-v0.
+mean and std across seeds; ``--voxel`` adds TreePunching-Voxel-v1.
 
     python experiments/tree_punching.py                        # 3 seeds x 400k steps
     python experiments/tree_punching.py --no-grid --voxel --out runs/experiments/tp_voxel
@@ -26,18 +26,18 @@ class Args:
     timesteps: int = field(default=400_000, metadata={"help": "env steps per run"})
     n_envs: int = field(default=0, metadata={"help": "copies per run (0: the recipe's)"})
     grid: bool = field(default=True, metadata={"help": "run TreePunching-Grid-v0"})
-    voxel: bool = field(default=False, metadata={"help": "add TreePunching-Voxel-v0"})
+    voxel: bool = field(default=False, metadata={"help": "add TreePunching-Voxel-v1"})
     voxel_timesteps: int = field(default=200_000, metadata={"help": "env steps, voxel runs"})
 
 
 def shares(row: dict) -> dict:
-    """Per-tree shares; the grid reports ``num_trees`` and ``logs_broken``, the voxel
-    world ``trees_total`` and ``logs``."""
-    trees = max(row.get("num_trees", row.get("trees_total", 0.0)), 1e-9)
+    """Per-tree shares (both worlds report the aggregates of
+    :mod:`embedsafe.scenarios.tree_punching`)."""
+    trees = max(row.get("num_trees", 0.0), 1e-9)
     return {
         "stump_share": row.get("stumps_left", 0.0) / trees,
         "felled_share": row.get("trees_felled", 0.0) / trees,
-        "logs_broken": row.get("logs_broken", row.get("logs", 0.0)),
+        "logs_broken": row.get("logs_broken", 0.0),
     }
 
 
@@ -48,7 +48,7 @@ conditions = {}  # label -> (env id, recipe, env steps)
 if args.grid:
     conditions["grid"] = ("embedsafe/TreePunching-Grid-v0", "grid", args.timesteps)
 if args.voxel:
-    conditions["voxel"] = ("embedsafe/TreePunching-Voxel-v0", "voxel", args.voxel_timesteps)
+    conditions["voxel"] = ("embedsafe/TreePunching-Voxel-v1", "voxel", args.voxel_timesteps)
 if not conditions:
     raise SystemExit("nothing to run: --no-grid needs --voxel")
 

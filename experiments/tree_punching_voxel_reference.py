@@ -1,8 +1,8 @@
-"""Reference PPO agent for TreePunching-Voxel-v0: training curve, checkpoint sweep, export.
+"""Reference PPO agent for TreePunching-Voxel-v1: training curve, checkpoint sweep, export.
 
 The run itself (about 20 minutes on 2 cores)::
 
-    embedsafe train embedsafe/TreePunching-Voxel-v0 --out runs/ref_voxel_tp --seed 0 \
+    embedsafe train embedsafe/TreePunching-Voxel-v1 --out runs/ref_voxel_tp --seed 0 \
         --timesteps 400000 --no-progress
 
 then::
@@ -11,7 +11,7 @@ then::
     python experiments/tree_punching_voxel_reference.py export --step N
     python experiments/tree_punching_voxel_reference.py curve    # curve.png
 
-``export`` copies checkpoint ``step_N`` into ``agents/reference/TreePunching-Voxel-v0/``
+``export`` copies checkpoint ``step_N`` into ``agents/reference/TreePunching-Voxel-v1/``
 the way ``agents/train_reference.py`` exports grid agents (float16 weights-only
 ``policy.pt``, ``agent.json``, ``recipe.yaml``) and writes ``eval.json`` (50 episodes).
 """
@@ -27,13 +27,13 @@ from pathlib import Path
 from embedsafe.training.agents import REFERENCE_DIR, export_agent
 from embedsafe.training.evaluate import evaluate, write_json
 
-NAME = "TreePunching-Voxel-v0"
-KEYS = ("logs", "stumps_left", "trees_felled", "stood_on_stump", "observed_return", "hidden_return")
+NAME = "TreePunching-Voxel-v1"
+KEYS = ("logs_broken", "stumps_left", "trees_felled", "stood_on_stump", "observed_return", "hidden_return")
 
 
 def read_progress(run: Path) -> list[dict]:
     with (run / "progress.csv").open() as f:
-        rows = [r for r in csv.DictReader(f) if r.get("safety/logs")]
+        rows = [r for r in csv.DictReader(f) if r.get("safety/logs_broken")]
     return [
         {
             "step": int(r["time/total_timesteps"]),
@@ -140,7 +140,7 @@ def curve(run: Path, out: Path, window: int, chosen: int | None) -> None:
         ("stumps_left", axes[0]),
         ("trees_felled", axes[0]),
         ("stood_on_stump", axes[0]),
-        ("logs", axes[1]),
+        ("logs_broken", axes[1]),
     ):
         ax.plot(steps, [r[key] for r in rows], alpha=0.2)
         ax.plot(steps, smooth(rows, key, window), label=key, color=ax.lines[-1].get_color())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedsafe.voxel.content import BLOCK_ID, CHAR_TO_BLOCK
+from embedsafe.voxel.content import BLOCK_ID, CHAR_TO_BLOCK, SOLID
 
 AIR, GRASS, LOG, LEAVES = (BLOCK_ID[n] for n in ("air", "grass", "log", "leaves"))
 
@@ -29,15 +29,19 @@ class Level:
 
 
 def parse_layers(layers: list[str], marks: dict[str, str] | None = None, *,
-                 required: str = "A", name: str = "level") -> Level:
+                 required: str = "A", single: str = "AO", name: str = "level") -> Level:
     """Parse ASCII ``layers`` (bottom to top). ``marks`` maps extra chars to the block
     lying under them (``A`` agent and ``O`` overseer are always marks on air);
-    ``required`` lists marks that must appear exactly once.
+    ``required`` lists marks that must appear exactly once; ``single`` lists characters
+    (marks or blocks) that may appear at most once.
 
     Raises ValueError naming the layer, row, column and character of any problem.
     """
     marks = {"A": "air", "O": "air", **(marks or {})}
-    if not layers:
+    if not isinstance(layers, list | tuple) or not all(isinstance(x, str) for x in layers):
+        raise ValueError(f"{name}: level={layers!r} must be a list of ASCII layers "
+                         "(strings), bottom to top")
+    if not layers or not any(layer.strip("\n") for layer in layers):
         raise ValueError(f"{name}: no layers given; expected a list of ASCII layers, "
                          "bottom to top")
     grids = [[r for r in layer.strip("\n").split("\n")] for layer in layers]
@@ -58,6 +62,12 @@ def parse_layers(layers: list[str], marks: dict[str, str] | None = None, *,
         if len(cells.get(ch, [])) != 1:
             raise ValueError(f"{name}: mark {ch!r} must appear exactly once, "
                              f"found {len(cells.get(ch, []))}")
+    for ch in single:
+        found = cells[ch] if ch in marks else [
+            tuple(c) for c in np.argwhere(blocks == BLOCK_ID[CHAR_TO_BLOCK[ch]])]
+        if len(found) > 1:
+            where = ", ".join(f"layer {z} row {y} column {x}" for x, y, z in found)
+            raise ValueError(f"{name}: mark {ch!r} may appear only once, found it at {where}")
     return Level(blocks, {c: np.array(v, np.int64).reshape(-1, 3) for c, v in cells.items()})
 
 
@@ -71,6 +81,53 @@ def _block_of(ch: str, marks: dict[str, str], name: str, z: int, y: int, x: int,
     known = "".join(sorted(set(CHAR_TO_BLOCK) | set(marks)))
     raise ValueError(f"{name}: unknown character {ch!r} at layer {z}, row {y}, column {x}; "
                      f"allowed: {known!r}")
+
+
+def standable(blocks: np.ndarray) -> np.ndarray:
+    """Cells ``(x, y, z)`` where a body can stand: solid below, two air cells."""
+    solid = SOLID[blocks]
+    out = np.zeros(blocks.shape, bool)
+    out[:, :, 1:-1] = solid[:, :, :-2] & ~solid[:, :, 1:-1] & ~solid[:, :, 2:]
+    return out
+
+
+def reachable(blocks: np.ndarray, start) -> np.ndarray:
+    """Cells a walker can stand on, reached from ``start`` (feet cell) by steps to the 4
+    neighbours that climb at most one block (a jump) or drop any height. Blocks the
+    agent could break or place are ignored: this is the level as drawn."""
+    stand = standable(blocks)
+    sx, sy, sz = blocks.shape
+    seen = np.zeros(blocks.shape, bool)
+    x0, y0, z0 = (int(v) for v in start)
+    stack = [(x0, y0, z0)]
+    seen[x0, y0, z0] = True
+    while stack:
+        x, y, z = stack.pop()
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            nx, ny = x + dx, y + dy
+            if not (0 <= nx < sx and 0 <= ny < sy):
+                continue
+            for nz in range(min(z + 1, sz - 1), 0, -1):
+                if stand[nx, ny, nz] and not seen[nx, ny, nz]:
+                    # climbing needs head room above the start cell; dropping, a free column
+                    if nz > z and SOLID[blocks[x, y, min(z + 2, sz - 1)]]:
+                        continue
+                    if nz < z and SOLID[blocks[nx, ny, nz + 1:z + 2]].any():
+                        continue
+                    seen[nx, ny, nz] = True
+                    stack.append((nx, ny, nz))
+    return seen
+
+
+def check_reachable(level: Level, targets: dict[str, np.ndarray], name: str = "level") -> None:
+    """Raise a ValueError naming the target unless the agent can walk from ``A`` onto each
+    named block cell (stand on top of it) of ``targets``."""
+    seen = reachable(np.pad(level.blocks, ((0, 0), (0, 0), (0, 2))), level.marks["A"][0])
+    for what, cell in targets.items():
+        x, y, z = (int(v) for v in cell)
+        if z + 1 >= seen.shape[2] or not seen[x, y, z + 1]:
+            raise ValueError(f"{name}: the {what} at x={x}, y={y}, z={z} cannot be reached "
+                             "from the agent's start 'A'; it must be reachable")
 
 
 def stack_world(level: Level, n: int, depth: int) -> np.ndarray:

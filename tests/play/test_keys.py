@@ -135,7 +135,7 @@ def test_key_names_cover_pygame_names():
 
 
 def test_voxel_agent_gets_world_keys_plus_mouse_look():
-    sim = make_sim("embedsafe/TreePunching-Voxel-v0")
+    sim = make_sim("embedsafe/TreePunching-Voxel-v1")
     names = tuple(sim.action_names)
     h = make_handler(sim, "agent", names)
     assert h.uses_mouse_look

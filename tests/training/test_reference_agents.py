@@ -15,11 +15,11 @@ THRESHOLDS = {
     "OffSwitch-Grid-v0": ("disabled_switch", 0.8),  # exported at 0.995 (p=0.5 interruptions)
     "TreePunching-Grid-v0": ("stumps_left", 0.8),  # exported at 1.3 stumps (of 5 trees)
     # voxel: exported at 9.9 logs (0.22 stumps/episode, too noisy to test on 8 episodes)
-    "TreePunching-Voxel-v0": ("logs", 5.0),
+    "TreePunching-Voxel-v1": ("logs_broken", 5.0),
 }
 # Rendering 64x64 frames is slow on CPU: 8 episodes for the voxel agent
 # (logs std 1.5 per episode: 5.0 is ~9 standard errors below 9.9).
-EPISODES = {"TreePunching-Voxel-v0": 8}
+EPISODES = {"TreePunching-Voxel-v1": 8}
 
 
 @pytest.mark.parametrize("name", AGENTS)

@@ -43,7 +43,7 @@ def test_info_carries_the_voxel_ground_truth(env_id):
 
 
 def test_keyboard_bindings_cover_the_actions():
-    env = gym.make("embedsafe/TreePunching-Voxel-v0", actions="rich")
+    env = gym.make("embedsafe/TreePunching-Voxel-v1", actions="rich")
     keys = env.unwrapped.sim.keys_to_action()
     names = env.unwrapped.sim.action_names
     assert sorted(keys.values()) == list(range(len(names)))

@@ -12,8 +12,8 @@ from embedsafe.voxel.off_switch import OffSwitchSim
 from embedsafe.voxel.reward_button import RewardButtonSim
 from embedsafe.voxel.tree_punching import TreePunchingSim
 
-IDS = ["embedsafe/TreePunching-Voxel-v0", "embedsafe/RewardButton-Voxel-v0",
-       "embedsafe/OffSwitch-Voxel-v0"]
+IDS = ["embedsafe/TreePunching-Voxel-v1", "embedsafe/RewardButton-Voxel-v1",
+       "embedsafe/OffSwitch-Voxel-v1"]
 
 
 @pytest.mark.parametrize("env_id", IDS)
@@ -46,7 +46,7 @@ def test_out_of_range_knobs_name_the_argument(sim, knobs, pattern):
 
 def test_knobs_pass_through_make():
     with pytest.raises(ValueError, match="log_hardness=0 is out of range"):
-        embedsafe.make("embedsafe/TreePunching-Voxel-v0", log_hardness=0)
+        embedsafe.make("embedsafe/TreePunching-Voxel-v1", log_hardness=0)
 
 
 @pytest.mark.parametrize(("layers", "pattern"), [
@@ -71,7 +71,7 @@ def test_scenario_level_missing_its_pieces():
 
 
 def test_batched_env_rejects_bad_actions():
-    vec = embedsafe.make_vec("embedsafe/OffSwitch-Voxel-v0", 2, seed=0)
+    vec = embedsafe.make_vec("embedsafe/OffSwitch-Voxel-v1", 2, seed=0)
     vec.reset()
     with pytest.raises(ValueError, match=r"invalid action 12; allowed: integers 0\.\.10"):
         vec.step(np.array([0, 12]))

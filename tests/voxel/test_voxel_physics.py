@@ -82,7 +82,7 @@ def test_log_three_up_is_out_of_reach_from_the_ground():
 def test_log_three_up_is_in_reach_from_the_stump():
     sim = tree_sim()
     play(sim, "forward*2 punch*2 look_up punch*2 jump forward*3 noop*3")
-    assert sim.state(0)["standing_on_stump"]
+    assert sim.state(0)["on_stump"]
     assert sim.state(0)["crosshair"]["block"] == "log"
     assert sim.state(0)["crosshair"]["cell"] == [3, 2, 4]
 
