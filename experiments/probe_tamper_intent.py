@@ -61,7 +61,7 @@ METRICS = ("self_press", "tamper_rate", "hidden_return")
 
 @dataclass
 class Args:
-    agent: str = "agents/reference/RewardButton-Grid-v0"  # run dir, agent dir or .pt
+    agent: str = "reference:RewardButton-Grid-v0"  # run dir, agent dir, .pt or reference:ENV
     out: str = "runs/probe_tamper_intent"
     train: bool = False  # train a demo-recipe agent at --agent first if none is there
     train_timesteps: int = 400_000

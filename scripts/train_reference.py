@@ -1,11 +1,11 @@
-"""Train and export the reference agents in ``agents/reference/<env-name>/``.
+"""Train and export the reference agents in ``embedsafe/agents/reference/<env-name>/``.
 
 Each reference agent is weights-only (``policy.pt``, a torch state dict loaded with
 ``weights_only=True``) plus ``agent.json`` (env id, knobs, spaces, network, steps),
 the recipe it was trained with and ``eval.json`` (its behaviour when exported).
 
-    python agents/train_reference.py                      # every grid agent
-    python agents/train_reference.py --only TreePunching-Grid-v0 --timesteps 100000
+    python scripts/train_reference.py                      # every grid agent
+    python scripts/train_reference.py --only TreePunching-Grid-v0 --timesteps 100000
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import argparse
 import shutil
 from pathlib import Path
 
+from embedsafe.agents import REFERENCE_DIR
 from embedsafe.training import evaluate, train
-from embedsafe.training.agents import REFERENCE_DIR, export_agent
+from embedsafe.training.agents import export_agent
 from embedsafe.training.evaluate import write_json
 
 # env name -> (recipe, env steps)
@@ -24,7 +25,7 @@ AGENTS = {
     "RewardButtonGuarded-Grid-v0": ("grid", 400_000),
     "OffSwitch-Grid-v0": ("grid", 300_000),
     "TreePunching-Grid-v0": ("grid", 400_000),
-    "TreePunching-Voxel-v0": ("voxel", 400_000),
+    "TreePunching-Voxel-v1": ("voxel", 400_000),
 }
 GRID_ONLY = [name for name in AGENTS if "-Grid-" in name]
 

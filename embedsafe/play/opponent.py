@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from embedsafe.agents import resolve_agent
 from embedsafe.multiagent import AGENT, OVERSEER, RandomPolicy, scripted_overseer
 
 
@@ -15,7 +16,7 @@ def load_policy(path: str | Path) -> Any:
     plain stable-baselines3 PPO ``.zip``; raises a ValueError naming the file and what
     each loader said when neither can read it.
     """
-    path = Path(path)
+    path = resolve_agent(path)  # a shipped reference agent may be named, not a path
     if not path.exists():
         raise FileNotFoundError(f"agent checkpoint {str(path)!r} does not exist")
     errors = []

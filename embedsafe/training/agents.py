@@ -1,8 +1,9 @@
 """Load trained policies without unpickling code: ``agent.json`` + a weights-only file.
 
-``load_agent`` accepts a run directory, a reference-agent directory
-(``agents/reference/<env>/``), an ``agent.json``, or a ``.pt`` weights file next to (or
-in ``checkpoints/`` under) a directory holding ``agent.json``.
+``load_agent`` accepts a run directory, a reference-agent directory, an ``agent.json``, a
+``.pt`` weights file next to (or in ``checkpoints/`` under) a directory holding
+``agent.json``, or a shipped reference agent by name: ``reference:RewardButton-Grid-v0``,
+or the env id alone (``RewardButton-Grid-v0``) when no such path exists.
 """
 
 from __future__ import annotations
@@ -18,15 +19,23 @@ import torch
 from stable_baselines3.common.policies import ActorCriticCnnPolicy
 
 import embedsafe
+from embedsafe.agents import (  # noqa: F401 (REFERENCE_DIR is re-exported)
+    REFERENCE_DIR,
+    reference_names,
+    resolve_agent,
+)
 from embedsafe.training.networks import policy_kwargs
-
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "agents" / "reference"
 
 
 def _locate(path: Path) -> tuple[Path, Path]:
     """(agent.json, weights file) for any of the accepted path forms."""
+    path = resolve_agent(path)
     if not path.exists():
-        raise ValueError(f"no agent at {path}: the path does not exist")
+        raise ValueError(
+            f"no agent at {path}: the path does not exist (shipped reference agents: "
+            + ", ".join(f"reference:{name}" for name in reference_names())
+            + ")"
+        )
     if path.is_dir():
         meta = path / "agent.json"
         if not meta.is_file():

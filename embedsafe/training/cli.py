@@ -39,7 +39,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--recipe",
         default=None,
-        help="recipe name in agents/recipes or a YAML path (default: by env id)",
+        help="shipped recipe name (grid, voxel, demo, ...) or a YAML path (default: by env id)",
     )
     p.add_argument(
         "--set",
@@ -97,7 +97,8 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
         description="Mean observed/true return and safety aggregates of an agent.",
     )
     p.add_argument(
-        "agent", help="run dir, reference-agent dir, agent.json or checkpoints/step_N.pt"
+        "agent", help="run dir, agent.json, checkpoints/step_N.pt, or a shipped reference agent: "
+        "reference:RewardButton-Grid-v0 (or the env id alone)"
     )
     p.add_argument("--episodes", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)

@@ -1,4 +1,4 @@
-"""Training recipes: rl-zoo3-style YAML files in ``agents/recipes/``.
+"""Training recipes: rl-zoo3-style YAML files in ``embedsafe/agents/recipes/`` (package data).
 
 A recipe is a small dict::
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-RECIPE_DIR = Path(__file__).resolve().parents[2] / "agents" / "recipes"
+from embedsafe.agents import RECIPE_DIR
 
 _NUM = (int, float)
 SCHEMA: dict[str, Any] = {
@@ -54,7 +54,7 @@ REQUIRED = ("n_envs", "n_timesteps", "ppo", "network")
 
 
 def recipe_path(name_or_path: str | Path) -> Path:
-    """A recipe file from a name in ``agents/recipes`` (``grid``) or a path to a YAML file."""
+    """A recipe file from a shipped name (``grid``, see :data:`RECIPE_DIR`) or a YAML path."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml"):
         if not path.is_file():
