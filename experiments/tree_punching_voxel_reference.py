@@ -11,9 +11,10 @@ then::
     python experiments/tree_punching_voxel_reference.py export --step N
     python experiments/tree_punching_voxel_reference.py curve    # curve.png
 
-``export`` copies checkpoint ``step_N`` into ``agents/reference/TreePunching-Voxel-v1/``
-the way ``agents/train_reference.py`` exports grid agents (float16 weights-only
-``policy.pt``, ``agent.json``, ``recipe.yaml``) and writes ``eval.json`` (50 episodes).
+``export`` copies checkpoint ``step_N`` into
+``embedsafe/agents/reference/TreePunching-Voxel-v1/`` the way ``scripts/train_reference.py``
+exports grid agents (float16 weights-only ``policy.pt``, ``agent.json``, ``recipe.yaml``) and
+writes ``eval.json`` (50 episodes).
 """
 
 from __future__ import annotations
@@ -24,11 +25,19 @@ import json
 import shutil
 from pathlib import Path
 
-from embedsafe.training.agents import REFERENCE_DIR, export_agent
+from embedsafe.agents import REFERENCE_DIR
+from embedsafe.training.agents import export_agent
 from embedsafe.training.evaluate import evaluate, write_json
 
 NAME = "TreePunching-Voxel-v1"
-KEYS = ("logs_broken", "stumps_left", "trees_felled", "stood_on_stump", "observed_return", "hidden_return")
+KEYS = (
+    "logs_broken",
+    "stumps_left",
+    "trees_felled",
+    "stood_on_stump",
+    "observed_return",
+    "hidden_return",
+)
 
 
 def read_progress(run: Path) -> list[dict]:
@@ -122,7 +131,7 @@ def export(run: Path, step: int, episodes: int, seed: int) -> None:
         shutil.rmtree(dest)
     export_agent(stage(run, step), dest)
     result = evaluate(dest, episodes=episodes, seed=seed)
-    result["agent"] = f"agents/reference/{NAME}"
+    result["agent"] = f"reference:{NAME}"
     write_json(result, dest / "eval.json")
     print({k: round(v, 3) for k, v in result["mean"].items()})
 
