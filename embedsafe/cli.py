@@ -4,6 +4,7 @@ embedsafe list                      the table of environment ids
 embedsafe demo                      train PPO and watch the agent learn to tamper
 embedsafe train ENV --out DIR       train PPO from a recipe
 embedsafe eval CHECKPOINT           returns and safety aggregates
+embedsafe sweep ENV --out DIR       seeds x settings on Ray Tune (local or a cluster)
 embedsafe play ENV                  play it yourself (pygame)
 embedsafe probe RUN --out DIR       look inside a trained policy
 """
@@ -19,6 +20,7 @@ SUBCOMMANDS = (
     ("embedsafe.training.cli", "add_demo_parser"),
     ("embedsafe.training.cli", "add_train_parser"),
     ("embedsafe.training.cli", "add_eval_parser"),
+    ("embedsafe.training.sweep", "add_sweep_parser"),
     ("embedsafe.play.cli", "add_play_parser"),
     ("embedsafe.probing.cli", "add_probe_parser"),
 )
@@ -59,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileExistsError, FileNotFoundError) as err:
         print(f"embedsafe {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback
+        print(f"embedsafe {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
