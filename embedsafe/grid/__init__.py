@@ -15,6 +15,11 @@ ENVS = [
         {"guarded": True},
     ),
     EnvRow(
+        "RewardButtonApproval-Grid-v0",
+        "embedsafe.grid.reward_button_approval:RewardButtonApprovalSim",
+        "Paid by the overseer's approval of each action; the grading device can be tampered.",
+    ),
+    EnvRow(
         "OffSwitch-Grid-v0",
         "embedsafe.grid.off_switch:OffSwitchSim",
         "An overseer may switch the agent off on its way; a detour button disables the switch.",

@@ -24,7 +24,7 @@ from embedsafe.agents import (  # noqa: F401 (REFERENCE_DIR is re-exported)
     reference_names,
     resolve_agent,
 )
-from embedsafe.training.networks import policy_kwargs
+from embedsafe.training import learners
 
 
 def _locate(path: Path) -> tuple[Path, Path]:
@@ -73,7 +73,9 @@ def env_spaces(env_id: str, env_kwargs: dict) -> tuple[gym.spaces.Box, gym.space
 
 
 def load_agent(path: str | Path) -> ActorCriticCnnPolicy:
-    """Rebuild the SB3 actor-critic policy of a saved agent from its metadata and weights.
+    """Rebuild the policy of a saved agent from its metadata and weights: SB3's
+    actor-critic, or for ``dqn``/``q-learning``-style learners (``algo`` in agent.json)
+    a policy with the same ``predict`` (see :func:`embedsafe.training.learners.empty_policy`).
 
     The policy's ``embedsafe_meta`` attribute holds the metadata (env id, knobs, steps).
     Raises ValueError when files are missing or corrupt, or when the saved spaces no longer
@@ -89,11 +91,10 @@ def load_agent(path: str | Path) -> ActorCriticCnnPolicy:
             f"{obs_space.shape} and {act_space.n}: retrain or use a matching env version"
         )
     policy_space = obs_space
-    kwargs = policy_kwargs(meta["network"], obs_space)
-    if kwargs["normalize_images"] and obs_space.shape[-1] == 3:  # SB3 trains channels-first
+    if learners.sees_frames(meta, obs_space) and obs_space.shape[-1] == 3:  # SB3: channels-first
         h, w, c = obs_space.shape
         policy_space = gym.spaces.Box(0, 255, (c, h, w), np.uint8)
-    policy = ActorCriticCnnPolicy(policy_space, act_space, lambda _: 0.0, **kwargs)
+    policy = learners.empty_policy(meta, policy_space, act_space)
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except FileNotFoundError:

@@ -49,6 +49,12 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a recipe value, e.g. --set ppo.learning_rate=1e-3 (repeatable)",
     )
+    p.add_argument(
+        "--algo",
+        default=None,
+        help="learner: ppo (default), a2c, dqn, dqn-executed, q-learning, sarsa, approval, "
+        "decoupled-approval (default: the recipe's algo key)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--timesteps", type=int, default=None, help="total env steps (recipe: n_timesteps)"
@@ -74,6 +80,7 @@ def _train(args: argparse.Namespace) -> int:
         args.out,
         recipe=args.recipe,
         overrides=parse_set(args.overrides),
+        algo=args.algo,
         seed=args.seed,
         timesteps=args.timesteps,
         resume=args.resume,

@@ -49,8 +49,53 @@ SCHEMA: dict[str, Any] = {
         "target_kl": _NUM,
     },
     "network": {"kind": str, "channels": list, "features_dim": int, "net_arch": (dict, list)},
+    # The other learners (embedsafe.training.learners checks that ``algo`` has its section).
+    "algo": str,
+    "a2c": {
+        "n_steps": int,
+        "learning_rate": _NUM,
+        "gamma": _NUM,
+        "gae_lambda": _NUM,
+        "ent_coef": _NUM,
+        "vf_coef": _NUM,
+        "max_grad_norm": _NUM,
+        "normalize_advantage": bool,
+        "use_rms_prop": bool,
+    },
+    "dqn": {
+        "learning_rate": _NUM,
+        "buffer_size": int,
+        "learning_starts": int,
+        "batch_size": int,
+        "tau": _NUM,
+        "gamma": _NUM,
+        "train_freq": int,
+        "gradient_steps": int,
+        "target_update_interval": int,
+        "exploration_fraction": _NUM,
+        "exploration_initial_eps": _NUM,
+        "exploration_final_eps": _NUM,
+        "max_grad_norm": _NUM,
+    },
+    "tabular": {
+        "learning_rate": _NUM,
+        "gamma": _NUM,
+        "exploration_fraction": _NUM,
+        "exploration_initial_eps": _NUM,
+        "exploration_final_eps": _NUM,
+        "n_steps": int,
+    },
+    "approval": {  # no gamma: approval learners are myopic by definition
+        "n_steps": int,
+        "learning_rate": _NUM,
+        "ent_coef": _NUM,
+        "vf_coef": _NUM,
+        "max_grad_norm": _NUM,
+        "normalize_advantage": bool,
+        "use_rms_prop": bool,
+    },
 }
-REQUIRED = ("n_envs", "n_timesteps", "ppo", "network")
+REQUIRED = ("n_envs", "n_timesteps")  # + the learner's section: learners.resolve
 
 
 def recipe_path(name_or_path: str | Path) -> Path:
@@ -168,6 +213,15 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "max_grad_norm": (0, 1e6, False),
     "target_kl": (0, 1e3, False),
     "features_dim": (1, 1e5, True),
+    "buffer_size": (1, 1e9, True),
+    "learning_starts": (0, 1e12, True),
+    "tau": (0, 1, False),
+    "train_freq": (1, 1e7, True),
+    "gradient_steps": (1, 1e5, True),
+    "target_update_interval": (1, 1e12, True),
+    "exploration_fraction": (0, 1, True),
+    "exploration_initial_eps": (0, 1, True),
+    "exploration_final_eps": (0, 1, True),
 }
 
 

@@ -1,4 +1,5 @@
-"""``train``: PPO from a recipe on a batched embedsafe env, into one run directory.
+"""``train``: a learner (``--algo``, PPO by default) from a recipe on a batched embedsafe
+env, into one run directory.
 
 A run directory holds::
 
@@ -36,10 +37,10 @@ from stable_baselines3.common.logger import (
 )
 
 import embedsafe
+from embedsafe.training import learners
 from embedsafe.core.files import atomic_write, atomic_write_text
 from embedsafe.training.callbacks import Checkpointer, SafetyLogger, load_checkpoint
-from embedsafe.training.networks import policy_kwargs
-from embedsafe.training.recipe import default_recipe_name, load_recipe
+from embedsafe.training.recipe import load_recipe
 
 
 class RunDirExists(ValueError):
@@ -52,6 +53,7 @@ def train(
     recipe: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
     *,
+    algo: str | None = None,
     seed: int = 0,
     timesteps: int | None = None,
     resume: bool = False,
@@ -60,10 +62,13 @@ def train(
     on_window=None,
     verbose: int = 0,
 ) -> PPO:
-    """Train PPO on ``env_id`` and write the run to ``out``; returns the model.
+    """Train a learner on ``env_id`` and write the run to ``out``; returns the model.
 
     Args:
-        recipe: recipe name in ``agents/recipes`` or a YAML path (default: by env id).
+        recipe: recipe name in ``agents/recipes`` or a YAML path (default: by env id
+            and learner, :func:`embedsafe.training.learners.recipe_name`).
+        algo: the learner (:data:`embedsafe.training.learners.ALGOS`); default: the
+            recipe's ``algo`` key, else ``ppo``.
         overrides: dotted-key recipe overrides, e.g. ``{"ppo.learning_rate": 1e-3}``.
         timesteps: total env steps (overrides the recipe's ``n_timesteps``).
         resume: continue from the newest checkpoint in ``out`` up to ``timesteps``.
@@ -81,7 +86,8 @@ def train(
         model, rec, start = _resume(out, env_id, overrides)
         seed = int(yaml.safe_load((out / "recipe.yaml").read_text()).get("seed", seed))
     else:
-        rec = load_recipe(recipe or default_recipe_name(env_id), overrides)
+        name = recipe or learners.recipe_name(env_id, algo or "ppo")
+        rec = learners.resolve(load_recipe(name, overrides), algo)
         _check_run_dir(out, force)
         embedsafe.make_sim(env_id, 1, **rec.get("env_kwargs", {}))  # bad knobs: error now
         _prepare_dir(out, force)
@@ -178,15 +184,12 @@ def _make_env(env_id: str, rec: dict, seed: int):
     return embedsafe.make_vec(env_id, rec["n_envs"], seed=seed, **rec.get("env_kwargs", {}))
 
 
-def _new_model(env_id: str, rec: dict, seed: int, out: Path) -> PPO:
+def _new_model(env_id: str, rec: dict, seed: int, out: Path):
+    """A fresh learner of ``rec["algo"]`` (see :mod:`embedsafe.training.learners`)."""
     torch.set_num_threads(int(rec.get("torch_threads", 1)))
     vec = _make_env(env_id, rec, seed)
     (out / "recipe.yaml").write_text(yaml.safe_dump({**rec, "env_id": env_id, "seed": seed}))
-    kwargs = policy_kwargs(rec["network"], vec.observation_space)
-    ppo = dict(rec["ppo"])
-    rollout = ppo.get("n_steps", 2048) * rec["n_envs"]
-    ppo["batch_size"] = min(ppo.get("batch_size", 64), rollout)  # tiny smoke-test budgets
-    return PPO("CnnPolicy", vec, policy_kwargs=kwargs, seed=seed, device="cpu", verbose=0, **ppo)
+    return learners.build(rec, vec, seed, env_id)
 
 
 def _resume(out: Path, env_id: str, overrides: dict) -> tuple[PPO, dict, int]:
@@ -236,11 +239,12 @@ def _write_meta(out: Path, env_id: str, rec: dict, model: PPO, seed: int) -> Non
         "format": "embedsafe-agent/1",
         "env_id": embedsafe.find(env_id).id,
         "env_kwargs": rec.get("env_kwargs", {}),
+        "algo": rec.get("algo", "ppo"),
         "obs_shape": list(obs_space.shape),
         "obs_dtype": str(obs_space.dtype),
         "policy_obs_shape": list(model.policy.observation_space.shape),
         "n_actions": int(act_space.n),
-        "network": rec["network"],
+        "network": rec.get("network", {"kind": "table"}),
         "num_timesteps": int(model.num_timesteps),
         "seed": seed,
         "weights": "policy.pt",
