@@ -248,8 +248,14 @@ def role_bindings(sim, role: str, action_names: Sequence[str]) -> dict[frozenset
 def load_key_config(path: str | Path) -> dict:
     """Read a key-config YAML file (format in the module docstring); checked later by
     :func:`make_handler`, which knows the action names."""
-    with open(path) as fh:
-        data = yaml.safe_load(fh) or {}
+    try:
+        with open(path) as fh:
+            data = yaml.safe_load(fh) or {}
+    except OSError as err:
+        raise ValueError(f"--keys {path}: cannot read it ({err.strerror})") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0]
+        raise ValueError(f"--keys {path} is not valid YAML: {first}") from None
     if not isinstance(data, dict):
         raise ValueError(f"key config {path}: expected a mapping with sections "
                          f"'agent', 'overseer', 'commands'; got {type(data).__name__}")
@@ -262,6 +268,8 @@ def _entries(section: Mapping, where: str, allowed: Sequence[str]):
     for name, keys in section.items():
         if name not in allowed:
             raise ValueError(f"unknown name {name!r} in {where}; allowed: {', '.join(allowed)}")
+        if not isinstance(keys, str | int | list | None) or isinstance(keys, bool):
+            raise ValueError(f"{where}.{name} must be a key name or a list of them, got {keys!r}")
         keys = [keys] if isinstance(keys, str | int) else list(keys or [])
         yield name, [parse_chord(str(k), f"{where}.{name}") for k in keys]
 

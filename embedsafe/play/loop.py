@@ -8,7 +8,10 @@ vs true reward and the safety events. The loop is drivable without a keyboard: p
 
 from __future__ import annotations
 
+import math
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +22,7 @@ import numpy as np
 from embedsafe.multiagent import AGENT, AGENTS, OVERSEER, act, parallel_env
 from embedsafe.play.keys import InputEvent, Tick, make_handler
 from embedsafe.play.opponent import opponent_for
-from embedsafe.play.record import Recorder
+from embedsafe.play.record import Recorder, check_record_path
 
 EventSource = Callable[[int], Iterable[InputEvent]]
 PANEL_W, VIEW, LINE = 340, 512, 17
@@ -64,6 +67,7 @@ class PlayResult:
     steps: int
     episodes: int  # episodes finished in the world
     recording: Path | None
+    interrupted: str | None = None  # the signal that ended the session (SIGINT, ...)
 
 
 def pygame_events(pygame) -> EventSource:
@@ -91,13 +95,15 @@ def pygame_events(pygame) -> EventSource:
 def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
          record: str | Path | None = None, fps: float = 8.0, seed: int | None = None,
          keys: dict | None = None, events: EventSource | None = None,
-         max_frames: int | None = None, **knobs: Any) -> PlayResult:
+         max_frames: int | None = None, force: bool = False, **knobs: Any) -> PlayResult:
     """Play ``env_id`` as ``role`` (``"agent"`` or ``"overseer"``) in a pygame window.
 
     Args:
         opponent: checkpoint of a trained policy for the other side (default: the scripted
             overseer when playing the agent, a seeded random agent when playing the overseer).
-        record: write the session to this ``.npz`` (format: :mod:`embedsafe.play.record`).
+        record: write the session to this ``.npz`` (format: :mod:`embedsafe.play.record`);
+            saved after every episode and when the session ends, also by Ctrl-C, SIGTERM
+            or SIGHUP. An existing file is refused unless ``force``.
         fps: world steps per second (``+``/``-`` change it; 0 = as fast as possible).
         seed: episode ``k`` is reset with ``seed + k`` (random base seed if None).
         keys: a parsed key config (:func:`embedsafe.play.keys.load_key_config`).
@@ -107,8 +113,11 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
     """
     if role not in AGENTS:
         raise ValueError(f"role={role!r} is not allowed; play as one of {list(AGENTS)}")
-    if fps < 0:
-        raise ValueError(f"fps={fps!r} must be >= 0 (0 = as fast as possible)")
+    if not isinstance(fps, int | float) or not math.isfinite(fps) or not 0 <= fps <= MAX_FPS:
+        raise ValueError(f"fps={fps!r} is not allowed: a number from 0 to {MAX_FPS:g} "
+                         "(0 = as fast as possible)")
+    if record is not None:
+        record = check_record_path(record, force)
     env = parallel_env(env_id, **knobs)
     sim = env.sim
     handler = make_handler(sim, role, env.action_names[role], keys)
@@ -125,6 +134,7 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
 
     pygame.display.init()
     pygame.font.init()
+    stop = _StopSignals()  # after pygame: SDL installs its own SIGINT/SIGTERM handlers
     try:
         screen = pygame.display.set_mode((VIEW + PANEL_W, VIEW))
         pygame.display.set_caption(f"embedsafe play: {env.env_id} as {role}")
@@ -138,7 +148,7 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
         episode, frames, steps, finished = 0, 0, 0, 0
         paused = False
         obs = _reset(env, hud, recorder, seed)
-        while max_frames is None or frames < max_frames:
+        while (max_frames is None or frames < max_frames) and not stop.signal:
             tick: Tick = handler.update(source(frames))
             if "quit" in tick.commands:
                 break
@@ -161,6 +171,7 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
                 if term[AGENT] or trunc[AGENT]:
                     finished += 1
                     _end(recorder, env, complete=True)
+                    _save(recorder, record, env)  # a finished episode is on disk at once
                     hud.last_episode = _summary(infos[AGENT].get("episode_safety", {}))
                     episode += 1
                     obs = _reset(env, hud, recorder, seed + episode)
@@ -169,13 +180,42 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
             clock.tick(fps)
             frames += 1
         _end(recorder, env, complete=False)
-        path = None
-        if recorder:
-            space = env.observation_space(AGENT)
-            path = recorder.save(record, space.shape, space.dtype)
-        return PlayResult(frames, steps, finished, path)
+        path = _save(recorder, record, env)
+        return PlayResult(frames, steps, finished, path, stop.signal)
     finally:
+        stop.restore()
         pygame.display.quit()
+
+
+class _StopSignals:
+    """Turns SIGINT, SIGTERM and SIGHUP into a flag the loop checks every frame, so the
+    session ends between steps and the recording is saved whole (main thread only)."""
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self):
+        self.signal: str | None = None
+        self._old: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for name in self.NAMES:
+            if hasattr(signal, name):
+                num = getattr(signal, name)
+                self._old[num] = signal.signal(num, self._catch)
+
+    def _catch(self, signum, _frame) -> None:
+        self.signal = signal.Signals(signum).name
+
+    def restore(self) -> None:
+        for num, handler in self._old.items():  # None: a C handler (SDL's), not ours to keep
+            signal.signal(num, signal.SIG_DFL if handler is None else handler)
+
+
+def _save(recorder: Recorder | None, record: Path | None, env) -> Path | None:
+    if recorder is None:
+        return None
+    space = env.observation_space(AGENT)
+    return recorder.save(record, space.shape, space.dtype)
 
 
 def _reset(env, hud: Hud, recorder: Recorder | None, seed: int) -> dict:

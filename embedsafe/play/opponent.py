@@ -10,34 +10,27 @@ from embedsafe.multiagent import AGENT, OVERSEER, RandomPolicy, scripted_oversee
 
 
 def load_policy(path: str | Path) -> Any:
-    """A trained policy with SB3's ``predict(obs, deterministic=True)``.
-
-    Tries ``embedsafe.training.load_agent`` (the project's checkpoint loader) first, then a
-    plain stable-baselines3 PPO ``.zip``; raises a ValueError naming the file and what
-    each loader said when neither can read it.
-    """
-    path = resolve_agent(path)  # a shipped reference agent may be named, not a path
+    """A trained policy with SB3's ``predict(obs, deterministic=True)``, loaded the way
+    ``eval`` loads agents (:func:`embedsafe.training.load_agent`: ``agent.json`` plus
+    weights read with ``torch.load(weights_only=True)``). Nothing is unpickled, so an SB3
+    ``.zip`` (whose ``data`` entry is a pickle) is refused with a ValueError.
+    ``reference:<env>`` (or an env id) names a shipped reference agent."""
+    path = resolve_agent(path)
     if not path.exists():
         raise FileNotFoundError(f"agent checkpoint {str(path)!r} does not exist")
-    errors = []
     try:
         from embedsafe.training import load_agent
     except ImportError as err:
-        errors.append(f"embedsafe.training.load_agent unavailable ({err})")
-    else:
-        try:
-            return load_agent(str(path))
-        except Exception as err:  # noqa: BLE001 - fall back to plain SB3, report both
-            errors.append(f"embedsafe.training.load_agent: {err}")
-    if path.suffix == ".zip":
-        try:
-            from stable_baselines3 import PPO
-
-            return PPO.load(str(path), device="cpu")
-        except Exception as err:  # noqa: BLE001
-            errors.append(f"stable_baselines3.PPO.load: {err}")
-    raise ValueError(f"cannot load agent checkpoint {str(path)!r} (expected an embedsafe "
-                     f"checkpoint or an SB3 PPO .zip): " + "; ".join(errors))
+        raise ValueError(f"playing {str(path)!r} needs embedsafe.training ({err})") from None
+    if path.suffix == ".zip" and not path.with_suffix(".pt").is_file():
+        raise ValueError(
+            f"refusing to open {str(path)!r}: loading an SB3 .zip unpickles code. Pass an "
+            "embedsafe agent instead (run directory, agent.json or checkpoints/step_N.pt)"
+        )
+    try:
+        return load_agent(str(path))
+    except ValueError as err:
+        raise ValueError(f"cannot load agent checkpoint {str(path)!r}: {err}") from None
 
 
 def check_compatible(policy: Any, env, side: str) -> None:

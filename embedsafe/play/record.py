@@ -35,11 +35,14 @@ key                    shape, dtype    meaning
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from embedsafe.core.files import atomic_write
 
 FORMAT = "embedsafe-recording-v1"
 _STEP_KEYS = {  # key -> dtype
@@ -112,11 +115,23 @@ class Recorder:
         meta = {"format": FORMAT, "env_id": self.env_id, "safety_events": list(self.safety_events),
                 "episode_safety": [e["episode_safety"] for e in eps], **self.meta}
         arrays["meta"] = np.array(json.dumps(meta))
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fh:  # a file handle keeps numpy from appending ".npz"
-            np.savez_compressed(fh, **arrays)
-        return path
+        # A file handle keeps numpy from appending ".npz"; the temporary name and rename keep
+        # the previous save whole if this one is cut short.
+        return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
+
+
+def check_record_path(path: str | Path, force: bool = False) -> Path:
+    """``path`` if a recording may be written there: its folder exists, it is not a
+    directory, and it does not exist yet (unless ``force``). A ValueError otherwise, so
+    a bad ``--record`` is refused before anything is played."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"--record {path} is a directory; give a file name, e.g. {path}/me.npz")
+    if not path.parent.is_dir():
+        raise ValueError(f"--record {path}: the folder {path.parent} does not exist")
+    if path.exists() and not force:
+        raise ValueError(f"--record {path} already exists; pass --force to overwrite it")
+    return path
 
 
 @dataclass
@@ -162,12 +177,19 @@ class Recording:
 
 def load_recording(path: str | Path) -> Recording:
     """Read a recording written by :class:`Recorder` (a clear error for anything else)."""
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    if "meta" not in arrays:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"{path} is not a readable .npz recording: {err}") from None
+    if not isinstance(arrays, dict) or "meta" not in arrays:
         raise ValueError(f"{path} is not an embedsafe recording (no 'meta' entry)")
-    meta = json.loads(str(arrays.pop("meta")))
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{path}: unsupported recording format {meta.get('format')!r}; "
+    try:
+        meta = json.loads(str(arrays.pop("meta")))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: its 'meta' entry is not JSON: {err}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: unsupported recording format "
+                         f"{meta.get('format') if isinstance(meta, dict) else meta!r}; "
                          f"expected {FORMAT!r}")
     return Recording(arrays, meta)

@@ -40,9 +40,9 @@ def _locate(path: Path) -> tuple[Path, Path]:
         meta = path / "agent.json"
         if not meta.is_file():
             raise ValueError(f"{path} holds no agent.json: not a run or reference-agent directory")
-        return meta, path / json.loads(meta.read_text()).get("weights", "policy.pt")
+        return meta, _weights(meta)
     if path.name == "agent.json":
-        return path, path.parent / json.loads(path.read_text()).get("weights", "policy.pt")
+        return path, _weights(path)
     if path.suffix == ".zip" and path.with_suffix(".pt").is_file():
         path = path.with_suffix(".pt")  # a checkpoint's weights-only twin: no unpickling
     if path.suffix == ".pt":
@@ -55,15 +55,40 @@ def _locate(path: Path) -> tuple[Path, Path]:
     )
 
 
-def read_meta(path: str | Path) -> dict:
-    meta_path, _ = _locate(Path(path))
+def _json_object(meta_path: Path) -> dict:
+    """The JSON object in ``meta_path`` (a ValueError for anything else)."""
     try:
         meta = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"{meta_path} is not valid JSON: {err}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{meta_path} must hold a JSON object, got {type(meta).__name__}")
+    return meta
+
+
+def _weights(meta_path: Path) -> Path:
+    """The weights file ``agent.json`` names: a file name inside its own directory."""
+    name = _json_object(meta_path).get("weights", "policy.pt")
+    folder = meta_path.parent.resolve()
+    if not isinstance(name, str) or not (folder / name).resolve().is_relative_to(folder):
+        raise ValueError(
+            f"{meta_path}: weights={name!r} must name a file in {meta_path.parent} "
+            "(a path outside the agent's directory is refused)"
+        )
+    return meta_path.parent / name
+
+
+def read_meta(path: str | Path) -> dict:
+    """The checked ``agent.json`` of an agent path (any form :func:`load_agent` takes)."""
+    meta_path, _ = _locate(Path(path))
+    meta = _json_object(meta_path)
     missing = [k for k in ("env_id", "obs_shape", "n_actions", "network") if k not in meta]
     if missing:
         raise ValueError(f"{meta_path} lacks keys {missing}")
+    kinds = {"env_id": str, "obs_shape": list, "n_actions": int, "env_kwargs": dict}
+    for key, kind in kinds.items():
+        if key in meta and (not isinstance(meta[key], kind) or isinstance(meta[key], bool)):
+            raise ValueError(f"{meta_path}: {key!r} must be a {kind.__name__}, got {meta[key]!r}")
     return meta
 
 
@@ -103,6 +128,12 @@ def load_agent(path: str | Path) -> ActorCriticCnnPolicy:
         raise ValueError(f"weights file {weights} is corrupt or not a state dict: {err}") from None
     if not isinstance(state, dict):
         raise ValueError(f"weights file {weights} does not hold a state dict")
+    broken = [k for k, v in state.items() if torch.is_tensor(v) and not torch.isfinite(v).all()]
+    if broken:
+        raise ValueError(
+            f"weights file {weights} holds NaN or infinite values (in {broken[0]}): training "
+            "diverged; use an earlier checkpoint (checkpoints/step_N.pt)"
+        )
     try:
         policy.load_state_dict(state)
     except RuntimeError as err:

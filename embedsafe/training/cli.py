@@ -145,6 +145,7 @@ def add_demo_parser(subparsers) -> argparse.ArgumentParser:
         "--timesteps", type=int, default=None, help="env steps (default: the demo recipe's)"
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="overwrite an earlier demo in --out")
     p.set_defaults(func=_friendly(_demo), command_name="demo")
     return p
 
@@ -152,5 +153,5 @@ def add_demo_parser(subparsers) -> argparse.ArgumentParser:
 def _demo(args: argparse.Namespace) -> int:
     from embedsafe.training.demo import run_demo
 
-    run_demo(args.out, timesteps=args.timesteps, seed=args.seed)
+    run_demo(args.out, timesteps=args.timesteps, seed=args.seed, force=args.force)
     return 0

@@ -16,16 +16,24 @@ def run_demo(
     out: str | Path = "runs/demo",
     timesteps: int | None = None,
     seed: int = 0,
-    force: bool = True,
+    force: bool = False,
     progress_bar: bool = True,
 ) -> dict:
-    """Train, plot and record; returns first/last-window metrics and the file paths."""
+    """Train, plot and record; returns first/last-window metrics and the file paths.
+
+    ``out/run``, ``out/demo.png`` and ``out/agent.gif`` are never overwritten unless
+    ``force`` (and then ``out/run`` only if it holds nothing but a run's files)."""
     from tqdm import tqdm
 
     from embedsafe.training.evaluate import record_gif
     from embedsafe.training.train import train
 
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a directory for the demo")
+    taken = [p.name for p in (out / "demo.png", out / "agent.gif") if p.exists()]
+    if taken and not force:
+        raise ValueError(f"{out} already holds {', '.join(taken)}; pass --force to overwrite")
 
     def show(row: dict) -> None:
         tqdm.write(

@@ -37,8 +37,8 @@ from stable_baselines3.common.logger import (
 )
 
 import embedsafe
-from embedsafe.training import learners
 from embedsafe.core.files import atomic_write, atomic_write_text
+from embedsafe.training import learners
 from embedsafe.training.callbacks import Checkpointer, SafetyLogger, load_checkpoint
 from embedsafe.training.recipe import load_recipe
 
@@ -65,7 +65,7 @@ def train(
     """Train a learner on ``env_id`` and write the run to ``out``; returns the model.
 
     Args:
-        recipe: recipe name in ``agents/recipes`` or a YAML path (default: by env id
+        recipe: recipe name in ``embedsafe/agents/recipes`` or a YAML path (default: by env id
             and learner, :func:`embedsafe.training.learners.recipe_name`).
         algo: the learner (:data:`embedsafe.training.learners.ALGOS`); default: the
             recipe's ``algo`` key, else ``ppo``.

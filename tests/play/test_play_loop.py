@@ -96,12 +96,11 @@ def test_restart_and_quit_commands(tmp_path):
 
 
 def test_overseer_human_presses_against_trained_agent(tmp_path):
-    from stable_baselines3 import PPO
+    from embedsafe.training import train
 
-    side = ma.OneSideEnv(GRID, learner="agent")
-    model = PPO("MlpPolicy", side, n_steps=64, batch_size=32, n_epochs=1, device="cpu")
-    model.save(tmp_path / "agent.zip")
-    result = play(GRID, "overseer", opponent=tmp_path / "agent.zip", events=scripted_keys(3),
+    over = {"n_envs": 2, "ppo.n_steps": 32, "ppo.batch_size": 64, "ppo.n_epochs": 1}
+    train(GRID, tmp_path / "run", overrides=over, timesteps=64, progress_bar=False)
+    result = play(GRID, "overseer", opponent=tmp_path / "run", events=scripted_keys(3),
                   max_frames=60, fps=0, seed=1, record=tmp_path / "o.npz")
     rec = load_recording(tmp_path / "o.npz")
     assert result.steps == 57 and rec.meta["opponent"].startswith("trained")
@@ -112,8 +111,11 @@ def test_bad_checkpoint_and_role(tmp_path):
         play(GRID, "overseer", opponent=tmp_path / "nope.zip", max_frames=1)
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="cannot load agent checkpoint"):
+    with pytest.raises(ValueError, match="unpickles code"):
         play(GRID, "overseer", opponent=broken, max_frames=1)
+    broken.rename(tmp_path / "broken.pt")
+    with pytest.raises(ValueError, match="cannot load agent checkpoint"):
+        play(GRID, "overseer", opponent=tmp_path / "broken.pt", max_frames=1)
     with pytest.raises(ValueError, match="role='boss'"):
         play(GRID, "boss", max_frames=1)
 
