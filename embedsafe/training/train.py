@@ -72,7 +72,8 @@ def train(
         overrides: dotted-key recipe overrides, e.g. ``{"ppo.learning_rate": 1e-3}``.
         timesteps: total env steps (overrides the recipe's ``n_timesteps``).
         resume: continue from the newest checkpoint in ``out`` up to ``timesteps``.
-        force: delete an existing run in ``out`` and start over.
+        force: replace an existing run in ``out`` (refused when the directory holds
+            anything a run does not; see :func:`_check_run_dir`).
         on_window: called with each rollout's mean safety metrics (a dict).
     """
     embedsafe.find(env_id)  # unknown id -> ValueError listing the known ones
@@ -83,11 +84,10 @@ def train(
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a directory for the run")
     if resume:
-        model, rec, start = _resume(out, env_id, overrides)
-        seed = int(yaml.safe_load((out / "recipe.yaml").read_text()).get("seed", seed))
+        model, rec, start, seed = _resume(out, env_id, overrides)
     else:
         name = recipe or learners.recipe_name(env_id, algo or "ppo")
-        rec = learners.resolve(load_recipe(name, overrides), algo)
+        rec = learners.resolve(load_recipe(name, overrides), algo, env_id)
         _check_run_dir(out, force)
         embedsafe.make_sim(env_id, 1, **rec.get("env_kwargs", {}))  # bad knobs: error now
         _prepare_dir(out, force)
@@ -109,6 +109,7 @@ def train(
             callback=CallbackList([safety, ckpt]),
             progress_bar=progress_bar,
             reset_num_timesteps=not resume,
+            log_interval=learners.log_interval(model),
         )
     ckpt.init_callback(model)
     if not (ckpt.dir / f"step_{model.num_timesteps}.json").exists():
@@ -192,9 +193,10 @@ def _new_model(env_id: str, rec: dict, seed: int, out: Path):
     return learners.build(rec, vec, seed, env_id)
 
 
-def _resume(out: Path, env_id: str, overrides: dict) -> tuple[PPO, dict, int]:
-    """The model of the run in ``out`` at its newest good checkpoint (nothing unpickled:
-    the network is rebuilt from recipe.yaml, then its saved state dicts are loaded)."""
+def _resume(out: Path, env_id: str, overrides: dict) -> tuple[PPO, dict, int, int]:
+    """(model, recipe, step, seed) of the run in ``out`` at its newest good checkpoint.
+    Nothing is unpickled: the network is rebuilt from recipe.yaml, then its saved state
+    dicts are loaded (:func:`embedsafe.training.callbacks.load_checkpoint`)."""
     saved = out / "recipe.yaml"
     if not saved.is_file():
         raise ValueError(f"cannot resume: {out} holds no run (no recipe.yaml)")
@@ -219,7 +221,7 @@ def _resume(out: Path, env_id: str, overrides: dict) -> tuple[PPO, dict, int]:
         raise
     model.set_env(_make_env(env_id, rec, seed + start))  # fresh episodes, new seeds
     atomic_write_text(saved, yaml.safe_dump({**rec, "env_id": env_id, "seed": seed}))
-    return model, rec, start
+    return model, rec, start, seed
 
 
 def load_recipe_dict(rec: dict, overrides: dict) -> dict:
