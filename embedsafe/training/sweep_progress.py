@@ -33,12 +33,17 @@ class Progress:
                  every_s: float = 60.0, stream=None):  # fmt: skip
         self.trials = {name: TrialState() for name in names}
         self.metric = metric
-        self.stream = stream or sys.stdout
+        self.stream = stream  # None: sys.stdout when printing (pytest swaps it)
         self.quiet = quiet
-        self.live = not quiet and self.stream.isatty()
+        self.live = not quiet and (stream or sys.stdout).isatty()
         self.every_s = every_s
         self._last_lines = time.monotonic()
         self._rich = None
+
+    def __getstate__(self) -> dict:
+        """Tune pickles its callbacks (a copy: the driver keeps using this object); the
+        stream and the live display stay behind."""
+        return {**self.__dict__, "stream": None, "_rich": None}
 
     def counts(self) -> dict[str, int]:
         """How many trials are in each of :data:`STATES`."""
@@ -83,7 +88,7 @@ class Progress:
             from rich.console import Console
             from rich.live import Live
 
-            console = Console(file=self.stream)
+            console = Console(file=self.stream or sys.stdout)
             self._rich = Live(self.table(), console=console, refresh_per_second=2)
             self._rich.__enter__()
         return self
@@ -117,7 +122,7 @@ class Progress:
         if self._rich is not None:
             self._rich.update(self.table())
         elif not self.quiet:
-            print(f"[{self.headline()}] {line}", file=self.stream, flush=True)
+            print(f"[{self.headline()}] {line}", file=self.stream or sys.stdout, flush=True)
 
     def _tick(self) -> None:
         if self._rich is not None:
