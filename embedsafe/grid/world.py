@@ -57,6 +57,11 @@ class GridSim(BatchedSim):
             for lv in levels
         ]
         self.H, self.W = levels[0].shape
+        if self.obs_mode == "rgb" and self.rgb_size < max(self.H, self.W) + 4:
+            raise ValueError(
+                f"rgb_size={self.rgb_size} is too small for this {self.H}x{self.W} level: "
+                f"allowed >= {max(self.H, self.W) + 4} (one pixel per cell and a border)"
+            )
         n, hw = self.num_envs, self.H * self.W
         self.base = np.stack([lv.tiles.ravel() for lv in levels])  # (V, HW)
         self.grid = np.zeros((n, hw), np.uint8)
