@@ -9,8 +9,14 @@ reason to. The table gives, per probability, the switch-disabled rate (share of 
 in which the agent disabled the switch), the interrupted rate and the goal rate, each as
 mean and std across seeds of the last three rollout windows.
 
+The runs are one sweep (:mod:`embedsafe.training.sweep`, Ray Tune): in parallel on this
+machine, or on a Ray cluster with ``--address HOST:6379``. Runs already finished in
+``--out`` are kept and interrupted ones resumed (a new ``--out`` starts over);
+``summary.md`` gives each probability's final evaluation, mean ± 95% CI over seeds.
+
     python experiments/off_switch.py                          # 5 probs x 3 seeds x 200k
     python experiments/off_switch.py --timesteps 4096 --seeds 2 --probs 0.0 1.0 --out /tmp/os
+    python experiments/off_switch.py --address HEAD:6379      # on a running Ray cluster
 """
 
 from dataclasses import dataclass, field
@@ -25,7 +31,7 @@ from embedsafe.training.experiment import (  # noqa: E402
     final,
     parse_args,
     plot_curves,
-    run_seeds,
+    run_conditions,
     write_table,
 )
 
@@ -42,23 +48,35 @@ class Args:
         default=(0.0, 0.25, 0.5, 0.75, 1.0), metadata={"help": "interruption probabilities"}
     )
     recipe: str = field(default="grid", metadata={"help": "training recipe"})
+    episodes: int = field(default=100, metadata={"help": "evaluation episodes per run"})
+    address: str = field(default="", metadata={"help": "Ray cluster (HOST:6379); '': here"})
+    cpus_per_trial: float = field(default=1.0, metadata={"help": "CPUs per run"})
 
 
 args = parse_args(Args)
 sized = {"n_envs": args.n_envs} if args.n_envs else {}
 out = Path(args.out)
-series, rows = {}, []
+print(f"{len(args.probs)} probabilities x {args.seeds} seeds x {args.timesteps} steps", flush=True)
+conditions = {  # label -> the runs' arguments (embedsafe.training.sweep.plan)
+    f"p={prob}": {
+        "env_id": "embedsafe/OffSwitch-Grid-v0",
+        "recipe": args.recipe,
+        "overrides": {"env_kwargs.interruption_prob": prob, **sized},
+        "timesteps": args.timesteps,
+    }
+    for prob in args.probs
+}
+series = run_conditions(
+    conditions,
+    out,
+    args.seeds,
+    address=args.address or None,
+    cpus_per_trial=args.cpus_per_trial,
+    episodes=args.episodes,
+)
+rows = []
 for prob in args.probs:
-    print(f"interruption_prob={prob}: {args.seeds} seeds x {args.timesteps} steps", flush=True)
-    results = run_seeds(
-        "embedsafe/OffSwitch-Grid-v0",
-        out / f"p{prob}",
-        args.seeds,
-        args.timesteps,
-        recipe=args.recipe,
-        overrides={"env_kwargs.interruption_prob": prob, **sized},
-    )
-    series[f"p={prob}"] = results
+    results = series[f"p={prob}"]
     row = {"interruption_prob": prob, "seeds": args.seeds, "env_steps": args.timesteps}
     for key in (
         "disabled_switch",
@@ -99,4 +117,5 @@ plot_curves(
     "Off switch: switch-disabled rate over training",
     "switch-disabled rate",
 )
-print(f"wrote {out}/results.md, results.csv, disabled_vs_prob.png, disabled_over_training.png")
+print(f"wrote {out}/results.md, results.csv, disabled_vs_prob.png, disabled_over_training.png,"
+      " summary.md")

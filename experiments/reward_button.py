@@ -10,9 +10,15 @@ needs it out of the way); ``--voxel`` adds RewardButton-Voxel-v1. Each condition
 ``--seeds`` seeds; the table gives mean and std across seeds of the last three rollout
 windows, and the first step each seed reached a tamper rate of 0.8.
 
+The runs are one sweep (:mod:`embedsafe.training.sweep`, Ray Tune): in parallel on this
+machine, or on a Ray cluster with ``--address HOST:6379``. Runs already finished in
+``--out`` are kept and interrupted ones resumed (a new ``--out`` starts over);
+``summary.md`` gives each condition's final evaluation, mean ± 95% CI over seeds.
+
     python experiments/reward_button.py                       # 2 x 3 x 400k env steps
     python experiments/reward_button.py --no-grid --voxel --out runs/experiments/rb_voxel
     python experiments/reward_button.py --timesteps 4096 --seeds 2 --out /tmp/rb   # smoke
+    python experiments/reward_button.py --address HEAD:6379   # on a running Ray cluster
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +29,7 @@ from embedsafe.training.experiment import (
     first_step,
     parse_args,
     plot_curves,
-    run_seeds,
+    run_conditions,
     write_table,
 )
 
@@ -40,40 +46,50 @@ class Args:
     voxel: bool = field(default=False, metadata={"help": "add RewardButton-Voxel-v1"})
     voxel_timesteps: int = field(default=250_000, metadata={"help": "env steps, voxel runs"})
     threshold: float = field(default=0.8, metadata={"help": "tamper rate counted as 'tampers'"})
+    episodes: int = field(default=100, metadata={"help": "evaluation episodes per run"})
+    address: str = field(default="", metadata={"help": "Ray cluster (HOST:6379); '': here"})
+    cpus_per_trial: float = field(default=1.0, metadata={"help": "CPUs per run"})
 
 
 args = parse_args(Args)
 sized = {"n_envs": args.n_envs} if args.n_envs else {}
 out = Path(args.out)
-conditions = {}  # label -> (env id, recipe, env steps)
+conditions = {}  # label -> the runs' arguments (embedsafe.training.sweep.plan)
 if args.grid:
-    conditions["grid, free button"] = ("embedsafe/RewardButton-Grid-v0", "grid", args.timesteps)
-    conditions["grid, guarded button"] = (
-        "embedsafe/RewardButtonGuarded-Grid-v0",
-        "grid",
-        args.timesteps,
-    )
+    for label, name in (
+        ("grid, free button", "RewardButton-Grid-v0"),
+        ("grid, guarded button", "RewardButtonGuarded-Grid-v0"),
+    ):
+        conditions[label] = {"env_id": f"embedsafe/{name}", "recipe": "grid",
+                             "overrides": sized, "timesteps": args.timesteps}  # fmt: skip
 if args.voxel:
-    conditions["voxel"] = ("embedsafe/RewardButton-Voxel-v1", "voxel", args.voxel_timesteps)
-
+    conditions["voxel"] = {"env_id": "embedsafe/RewardButton-Voxel-v1", "recipe": "voxel",
+                           "overrides": sized, "timesteps": args.voxel_timesteps}  # fmt: skip
 if not conditions:
     raise SystemExit("nothing to run: --no-grid needs --voxel")
-series, rows = {}, []
-for label, (env_id, recipe, steps) in conditions.items():
-    print(f"{label}: {args.seeds} seeds x {steps} steps", flush=True)
-    slug = label.replace(", ", "_").replace(" ", "_")
-    results = run_seeds(env_id, out / slug, args.seeds, steps, recipe=recipe, overrides=sized)
-    series[label] = results
+for label, runs in conditions.items():
+    print(f"{label}: {args.seeds} seeds x {runs['timesteps']} steps", flush=True)
+series = run_conditions(
+    conditions,
+    out,
+    args.seeds,
+    address=args.address or None,
+    cpus_per_trial=args.cpus_per_trial,
+    episodes=args.episodes,
+)
+rows = []
+for label, runs in conditions.items():
+    results = series[label]
     tamper, tamper_sd = final(results, "tamper_rate")
     observed, observed_sd = final(results, "observed_return")
     hidden, hidden_sd = final(results, "hidden_return")
     rows.append(
         {
             "condition": label,
-            "env_id": env_id,
-            "recipe": recipe,
+            "env_id": runs["env_id"],
+            "recipe": runs["recipe"],
             "seeds": args.seeds,
-            "env_steps": steps,
+            "env_steps": runs["timesteps"],
             "tamper_rate": tamper,
             "tamper_rate_std": tamper_sd,
             "observed_return": observed,
@@ -102,4 +118,4 @@ plot_curves(
     "Reward button: true return (wood collected)",
     "true return",
 )
-print(f"wrote {out}/results.md, results.csv, tamper_rate.png, true_return.png")
+print(f"wrote {out}/results.md, results.csv, tamper_rate.png, true_return.png, summary.md")

@@ -9,12 +9,24 @@ mean and std across seeds; ``--voxel`` adds TreePunching-Voxel-v1.
     python experiments/tree_punching.py                        # 3 seeds x 400k steps
     python experiments/tree_punching.py --no-grid --voxel --out runs/experiments/tp_voxel
     python experiments/tree_punching.py --timesteps 4096 --seeds 2 --out /tmp/tp  # smoke
+    python experiments/tree_punching.py --address HEAD:6379   # on a running Ray cluster
+
+The runs are one sweep (:mod:`embedsafe.training.sweep`, Ray Tune): in parallel on this
+machine, or on a Ray cluster with ``--address``. Runs already finished in ``--out`` are
+kept and interrupted ones resumed (a new ``--out`` starts over); ``summary.md`` gives each
+condition's final evaluation, mean ± 95% CI over seeds.
 """
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedsafe.training.experiment import final, parse_args, plot_curves, run_seeds, write_table
+from embedsafe.training.experiment import (
+    final,
+    parse_args,
+    plot_curves,
+    run_conditions,
+    write_table,
+)
 
 
 @dataclass
@@ -28,6 +40,9 @@ class Args:
     grid: bool = field(default=True, metadata={"help": "run TreePunching-Grid-v0"})
     voxel: bool = field(default=False, metadata={"help": "add TreePunching-Voxel-v1"})
     voxel_timesteps: int = field(default=200_000, metadata={"help": "env steps, voxel runs"})
+    episodes: int = field(default=100, metadata={"help": "evaluation episodes per run"})
+    address: str = field(default="", metadata={"help": "Ray cluster (HOST:6379); '': here"})
+    cpus_per_trial: float = field(default=1.0, metadata={"help": "CPUs per run"})
 
 
 def shares(row: dict) -> dict:
@@ -44,22 +59,31 @@ def shares(row: dict) -> dict:
 args = parse_args(Args)
 sized = {"n_envs": args.n_envs} if args.n_envs else {}
 out = Path(args.out)
-conditions = {}  # label -> (env id, recipe, env steps)
+conditions = {}  # label -> the runs' arguments (embedsafe.training.sweep.plan)
 if args.grid:
-    conditions["grid"] = ("embedsafe/TreePunching-Grid-v0", "grid", args.timesteps)
+    conditions["grid"] = {"env_id": "embedsafe/TreePunching-Grid-v0", "recipe": "grid",
+                          "overrides": sized, "timesteps": args.timesteps}  # fmt: skip
 if args.voxel:
-    conditions["voxel"] = ("embedsafe/TreePunching-Voxel-v1", "voxel", args.voxel_timesteps)
+    conditions["voxel"] = {"env_id": "embedsafe/TreePunching-Voxel-v1", "recipe": "voxel",
+                           "overrides": sized, "timesteps": args.voxel_timesteps}  # fmt: skip
 if not conditions:
     raise SystemExit("nothing to run: --no-grid needs --voxel")
-
-series, rows = {}, []
-for label, (env_id, recipe, steps) in conditions.items():
-    print(f"{label}: {args.seeds} seeds x {steps} steps", flush=True)
-    results = run_seeds(
-        env_id, out / label, args.seeds, steps, recipe=recipe, overrides=sized, derive=shares
-    )
-    series[label] = results
-    row = {"condition": label, "env_id": env_id, "seeds": args.seeds, "env_steps": steps}
+for label, runs in conditions.items():
+    print(f"{label}: {args.seeds} seeds x {runs['timesteps']} steps", flush=True)
+series = run_conditions(
+    conditions,
+    out,
+    args.seeds,
+    address=args.address or None,
+    cpus_per_trial=args.cpus_per_trial,
+    episodes=args.episodes,
+    derive=shares,
+)
+rows = []
+for label, runs in conditions.items():
+    results = series[label]
+    row = {"condition": label, "env_id": runs["env_id"], "seeds": args.seeds,
+           "env_steps": runs["timesteps"]}  # fmt: skip
     for key in ("stump_share", "felled_share", "logs_broken", "observed_return", "hidden_return"):
         row[key], row[f"{key}_std"] = final(results, key)
     start = [r["history"][0]["stump_share"] for r in results]
@@ -81,4 +105,4 @@ plot_curves(
     "Tree punching: share of trees felled whole",
     "felled share",
 )
-print(f"wrote {out}/results.md, results.csv, stump_share.png, felled_share.png")
+print(f"wrote {out}/results.md, results.csv, stump_share.png, felled_share.png, summary.md")

@@ -1,12 +1,12 @@
 """Helpers shared by the linear experiment scripts in ``experiments/``: argument parsing
-from an ``Args`` dataclass, multi-seed runs, mean/spread curves, tables and plots."""
+from an ``Args`` dataclass, multi-seed runs (a sweep on Ray Tune), mean/spread curves,
+tables and plots."""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import dataclasses
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,46 +41,62 @@ def parse_args(cls, argv: list[str] | None = None):
     return cls(**vars(parser.parse_args(argv)))
 
 
-def run_seeds(
-    env_id: str,
+def run_conditions(
+    conditions: dict[str, dict],
     out: Path,
     seeds: int,
-    timesteps: int,
-    recipe: str | None = None,
-    overrides: dict | None = None,
+    *,
+    address: str | None = None,
+    cpus_per_trial: float = 1,
+    episodes: int = 100,
     derive: Callable[[dict], dict] | None = None,
-) -> list[dict]:
-    """Train one run per seed into ``out/seed_<s>``; returns per-seed dicts with the rollout
-    ``history`` (``derive`` may add metrics to each row) and the wall-clock time."""
-    from embedsafe.training import train
+) -> dict[str, list[dict]]:
+    """Train and evaluate every condition x seed as one sweep into
+    ``out/<condition>/seed=<s>`` (:mod:`embedsafe.training.sweep`: Ray Tune in this process,
+    or on the cluster at ``address``; a finished run is kept, an interrupted one resumed)
+    and write ``out/summary.md``/``.csv``/``.png``.
 
-    results = []
-    for seed in range(seeds):
-        t0 = time.perf_counter()
-        model = train(
-            env_id,
-            out / f"seed_{seed}",
-            recipe=recipe,
-            overrides=overrides,
-            seed=seed,
-            timesteps=timesteps,
-            force=True,
-            progress_bar=False,
-        )
-        history = [{**row, **(derive(row) if derive else {})} for row in model.safety_history]
-        results.append(
-            {
-                "seed": seed,
-                "history": history,
-                "wall_s": time.perf_counter() - t0,
-                "steps": model.num_timesteps,
-            }
-        )
-        print(
-            f"  seed {seed}: {model.num_timesteps} steps in {results[-1]['wall_s']:.0f}s",
-            flush=True,
-        )
-    return results
+    ``conditions`` maps a label to :func:`~embedsafe.training.sweep.plan`'s arguments
+    (``env_id``, optionally ``recipe``, ``overrides``, ``timesteps``). Returns, per label,
+    one dict per seed: the rollout ``history`` read back from the run (``derive`` may add
+    metrics to each row), ``eval`` (the final evaluation), ``wall_s`` and ``steps``. Exits
+    with the failed trials' reasons if any failed."""
+    from embedsafe.training.sweep import plan, run, safe_name, summarize_trials
+
+    trials = {label: plan(seeds=seeds, prefix=safe_name(label), **spec)
+              for label, spec in conditions.items()}  # fmt: skip
+    every = [t for group in trials.values() for t in group]
+    failures = run(every, out, episodes=episodes, address=address, cpus_per_trial=cpus_per_trial)
+    if failures:
+        raise SystemExit("\n".join(f"failed: {name}: {why}" for name, why in failures.items()))
+    summarize_trials(every, out, title=f"{len(trials)} conditions x {seeds} seeds")
+    return {
+        label: [_seed_result(Path(out) / t.name, t.seed, derive) for t in group]
+        for label, group in trials.items()
+    }
+
+
+def _seed_result(run_dir: Path, seed: int, derive: Callable[[dict], dict] | None) -> dict:
+    from embedsafe.training.sweep_summary import read_eval
+
+    history = [{**row, **(derive(row) if derive else {})} for row in read_history(run_dir)]
+    result = read_eval(run_dir)
+    wall_s = result.get("trial", {}).get("train_wall_s", float("nan"))
+    return {"seed": seed, "history": history, "eval": result, "wall_s": wall_s,
+            "steps": result["num_timesteps"]}  # fmt: skip
+
+
+def read_history(run_dir: Path) -> list[dict]:
+    """A run's rollout windows from its ``progress.csv``: ``{"step": N, key: mean}`` for
+    every ``safety/<key>`` train logged (windows in which no episode ended are skipped)."""
+    rows = []
+    with (Path(run_dir) / "progress.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            safety = {k[len("safety/"):]: float(v) for k, v in row.items()
+                      if k.startswith("safety/") and v not in ("", None)}  # fmt: skip
+            if safety:
+                rows.append({"step": int(float(row["time/total_timesteps"])), **safety})
+    return rows
 
 
 def curve(results: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

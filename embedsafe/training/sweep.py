@@ -121,7 +121,7 @@ def plan(
     trials = []
     for combo in itertools.product(*grid.values()):
         settings = dict(zip(grid, combo, strict=True))
-        setting = ",".join(f"{labels[k]}={_safe(v)}" for k, v in settings.items())
+        setting = ",".join(f"{labels[k]}={safe_name(v)}" for k, v in settings.items())
         recipe_values = {k: v for k, v in settings.items() if k not in ARG_KEYS}
         for seed in seed_list:
             name = "/".join(p for p in (prefix, setting, f"seed={seed}") if p)
@@ -149,8 +149,9 @@ def _labels(keys: list[str]) -> dict[str, str]:
     return {k: leaf if leaves.count(leaf) == 1 else k for k, leaf in zip(keys, leaves, strict=True)}
 
 
-def _safe(value) -> str:
-    return re.sub(r"[^A-Za-z0-9._+-]", "_", str(value)) or "_"
+def safe_name(value) -> str:
+    """``value`` as a file name: anything but letters, digits and ``._+=-`` becomes ``_``."""
+    return re.sub(r"[^A-Za-z0-9._+=-]+", "_", str(value)) or "_"
 
 
 def _train():
@@ -337,6 +338,7 @@ def _fit(tune, todo, out, episodes, cpus_per_trial, metric, progress):
             tune.with_resources(_trainable, {"cpu": cpus_per_trial}),
             param_space=space,
             tune_config=tune.TuneConfig(
+                reuse_actors=True,  # a worker imports torch & co. once, not per trial
                 trial_name_creator=lambda t: t.config["trial"]["name"],
                 trial_dirname_creator=lambda t: t.trial_id,
             ),

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = ["--timesteps", "512", "--n-envs", "16", "--seeds", "3"]
+TINY = ["--timesteps", "512", "--n-envs", "16", "--seeds", "3", "--episodes", "4"]
 
 
+@pytest.mark.slow  # each script runs its seeds as a sweep on an embedded Ray
 @pytest.mark.parametrize(
     ("script", "extra", "outputs"),
     [
@@ -40,7 +41,7 @@ def test_experiment_tiny(script, extra, outputs, tmp_path):
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
-    for name in ["results.md", "results.csv", *outputs]:
+    for name in ["results.md", "results.csv", "summary.md", "summary.csv", *outputs]:
         assert (tmp_path / name).stat().st_size > 0, name
     table = (tmp_path / "results.md").read_text().splitlines()
     assert table[0].startswith("| ") and len(table) >= 3
