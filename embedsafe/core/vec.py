@@ -69,7 +69,7 @@ class SimVecEnv(VecEnv):
         if actions.dtype == bool or not np.issubdtype(actions.dtype, np.number):
             raise ValueError(f"actions must be integers; got dtype {actions.dtype}")
         if not np.issubdtype(actions.dtype, np.integer):
-            if not np.all(np.equal(np.mod(actions, 1), 0)):
+            if not (np.isfinite(actions).all() and np.all(actions == np.round(actions))):
                 raise ValueError(f"actions must be integers; got dtype {actions.dtype}")
             actions = actions.astype(np.int64)
         n = self.action_space.n
