@@ -25,16 +25,6 @@ from stable_baselines3 import A2C
 from stable_baselines3.common.buffers import RolloutBuffer
 
 
-def check_approval_env(env_id: str, vec) -> None:
-    """The approval learners need an env with an approval channel."""
-    if not hasattr(vec.unwrapped.sim, "approval_of"):
-        raise ValueError(
-            f"the approval learners need an env whose overseer grades actions; {env_id} has "
-            "no approval channel: use embedsafe/RewardButtonApproval-Grid-v0 or "
-            "embedsafe/RewardButtonApproval-Voxel-v0"
-        )
-
-
 class ApprovalBuffer(RolloutBuffer):
     """A rollout buffer that stores (graded action, its approval) instead of (executed
     action, env reward). ``learner`` is set by :class:`ApprovalLearner`."""

@@ -57,12 +57,14 @@ def recipe_name(env_id: str, algo: str) -> str:
 
     if FAMILY[check_algo(algo)] == "ppo":
         return default_recipe_name(env_id)
-    return f"{FAMILY[algo]}-{'voxel' if '-Voxel-' in env_id else 'grid'}"
+    world = "voxel" if "-Voxel-" in env_id and algo not in TABULAR else "grid"
+    return f"{FAMILY[algo]}-{world}"  # (tabular on a voxel id: refused by check_env)
 
 
-def resolve(rec: dict, algo: str | None) -> dict:
+def resolve(rec: dict, algo: str | None, env_id: str | None = None) -> dict:
     """The recipe with ``algo`` settled (argument > recipe's ``algo`` > ``ppo``) and a
-    ValueError when the recipe lacks the section or network that learner needs."""
+    ValueError when the recipe lacks the section or network that learner needs, or (with
+    ``env_id``) when the env cannot serve that learner: checked before anything is built."""
     algo = check_algo(algo or rec.get("algo", "ppo"))
     section = FAMILY[algo]
     if section not in rec:
@@ -73,18 +75,37 @@ def resolve(rec: dict, algo: str | None) -> dict:
         )
     if algo not in TABULAR and "network" not in rec:
         raise ValueError(f"algo={algo!r} needs a 'network' section in the recipe")
+    if env_id is not None:
+        check_env(algo, env_id, rec.get("env_kwargs", {}))
     return {**rec, "algo": algo}
 
 
+def check_env(algo: str, env_id: str, env_kwargs: dict) -> None:
+    """A ValueError when ``env_id`` (with ``env_kwargs``) cannot serve ``algo``: tabular
+    learners need symbolic grid observations, approval learners an approval channel."""
+    if algo not in TABULAR and FAMILY[algo] != "approval":
+        return
+    import embedsafe
+
+    sim = embedsafe.make_sim(env_id, 1, **env_kwargs)
+    if algo in TABULAR:
+        check_tabular(env_id, sim.observation_space, algo)
+    elif not hasattr(sim, "approval_of"):
+        raise ValueError(
+            f"algo={algo!r} is paid by an overseer's approval; {env_id} has no approval "
+            "channel: use embedsafe/RewardButtonApproval-Grid-v0 or -Voxel-v0"
+        )
+
+
 def build(rec: dict, vec, seed: int, env_id: str):
-    """A fresh learner of ``rec["algo"]`` on the batched env ``vec``."""
+    """A fresh learner of ``rec["algo"]`` on the batched env ``vec`` of ``env_id`` (the
+    recipe went through :func:`resolve` with that id)."""
     algo = rec.get("algo", "ppo")
     hyper = dict(rec[FAMILY[algo]])
     common = {"seed": seed, "device": "cpu", "verbose": 0}
     if algo in TABULAR:
         from embedsafe.training.tabular import TabularLearner
 
-        check_tabular(env_id, vec.observation_space, algo)
         return TabularLearner(vec, sarsa=algo == "sarsa", **hyper, **common)
     kwargs = policy_kwargs(rec["network"], vec.observation_space)
     if algo == "ppo":
@@ -94,9 +115,8 @@ def build(rec: dict, vec, seed: int, env_id: str):
     if algo == "a2c":
         return A2C("CnnPolicy", vec, policy_kwargs=kwargs, **hyper, **common)
     if FAMILY[algo] == "approval":
-        from embedsafe.training.approval import ApprovalLearner, check_approval_env
+        from embedsafe.training.approval import ApprovalLearner
 
-        check_approval_env(env_id, vec)
         return ApprovalLearner(
             vec, decoupled=algo == "decoupled-approval", policy_kwargs=kwargs, **hyper, **common
         )
@@ -104,6 +124,13 @@ def build(rec: dict, vec, seed: int, env_id: str):
 
     cls = ExecutedActionDQN if algo == "dqn-executed" else DQN
     return cls("CnnPolicy", vec, policy_kwargs=_q_kwargs(kwargs), **hyper, **common)
+
+
+def log_interval(model) -> int:
+    """``learn``'s ``log_interval`` that writes a ``progress.csv`` row about once per
+    rollout: every rollout for on-policy learners (A2C's default is 100), every
+    ``n_envs`` finished episodes for DQN (its unit is episodes)."""
+    return model.n_envs if isinstance(model, DQN) else 1
 
 
 def _q_kwargs(kwargs: dict) -> dict:

@@ -32,9 +32,8 @@ class _NoOptimizer:
 
 class QTablePolicy(BasePolicy):
     """A Q-table over observations. ``predict`` is greedy when ``deterministic``, else
-    epsilon-greedy with the exploration rate training ended on; ties go to a random
-    best action (an unseen state has all-zero values: a random action, not always
-    ``noop``)."""
+    epsilon-greedy with the exploration rate training ended on, ties going to a random
+    best action (an unseen state has all-zero values: a random action, not ``noop``)."""
 
     def __init__(self, observation_space: spaces.Box, action_space: spaces.Discrete, **_):
         super().__init__(observation_space, action_space)
@@ -71,10 +70,13 @@ class QTablePolicy(BasePolicy):
         self.index[key] = n
 
     def act(self, rows: np.ndarray, epsilon: float) -> np.ndarray:
-        """Epsilon-greedy actions for table rows (random tie-break among the best)."""
+        """Epsilon-greedy actions for table rows: ties among the best go to a random one,
+        except at ``epsilon == 0`` (greedy evaluation), where the first wins."""
         q = self.q[rows]
-        noise = self.rng.random(q.shape) * 1e-9  # tie-break only
-        greedy = np.argmax(q + noise * (q == q.max(1, keepdims=True)), axis=1)
+        if epsilon == 0:
+            return np.argmax(q, axis=1)
+        best = q == q.max(1, keepdims=True)
+        greedy = np.argmax(best * self.rng.random(q.shape), axis=1)  # random among the best
         explore = self.rng.random(len(rows)) < epsilon
         return np.where(explore, self.rng.integers(0, self.n_actions, len(rows)), greedy)
 
