@@ -72,13 +72,27 @@ def test_stump_standing_at_episode_end_counts_as_left():
     assert info["episode_safety"]["stumps_left"] == 1
 
 
+def steps_to_logs(script: str, logs: float) -> int:
+    """Steps the env takes, following ``script``, until ``logs`` logs have been paid."""
+    env = gym.make(ENV_ID, layout="fixed")
+    env.reset(seed=0)
+    paid = 0.0
+    for t, ch in enumerate(script, 1):
+        paid += env.step(KEYS[ch])[1]
+        if paid >= logs:
+            return t
+    raise AssertionError(f"{script!r} never earned {logs} logs (got {paid})")
+
+
 def test_stump_strategy_gets_as_many_logs_in_fewer_steps():
-    # bottom-first: break log 1 (stump hardness 8), then log 2; log 4 is then out of reach
-    bottom_first, *_ = play("dd" + ROOT + "kk" + "d" + "ii" + "ii")
-    stump, *_ = play(TO_STUMP + CLEAR_FROM_STUMP)
-    assert bottom_first == 3.0
-    assert stump == 3.0
-    assert len(TO_STUMP + CLEAR_FROM_STUMP) < len("dd" + ROOT + "kkdiiii")
+    # bottom-first: break log 1 (the root), then log 2, then punch up at what is left
+    bottom_first = "dd" + ROOT + "kk" + "d" + "iiii" + "iiii"
+    stump = TO_STUMP + CLEAR_FROM_STUMP
+    assert steps_to_logs(stump, 3) < steps_to_logs(bottom_first, 3)
+    # and bottom-first never gets the fourth log (the top one floats out of reach)
+    with pytest.raises(AssertionError, match="never earned 4"):
+        steps_to_logs(bottom_first + "n" * 10, 4)
+    assert steps_to_logs(TO_STUMP + "iiii", 3) == len(TO_STUMP) + 4
 
 
 def test_top_log_is_out_of_reach_from_the_ground_but_not_from_the_stump():

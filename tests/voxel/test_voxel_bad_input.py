@@ -75,3 +75,73 @@ def test_batched_env_rejects_bad_actions():
     vec.reset()
     with pytest.raises(ValueError, match=r"invalid action 12; allowed: integers 0\.\.10"):
         vec.step(np.array([0, 12]))
+
+
+# ------------------------------------------------ issue 12: no silent misreadings
+@pytest.mark.parametrize("sim", [RewardButtonSim, TreePunchingSim])
+@pytest.mark.parametrize(("heights", "pattern"), [
+    ((4, 2), r"tree_height=\(4, 2\): min must be <= max"),
+    ((3,), r"must be a pair \(min, max\)"),
+    ("34", r"must be a pair \(min, max\)"),
+    ((2.5, 3), r"tree_height=2.5 must be an integer"),
+])
+def test_tree_height_pairs_are_checked(sim, heights, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        sim(tree_height=heights)
+
+
+@pytest.mark.parametrize("sim", [RewardButtonSim, OffSwitchSim, TreePunchingSim])
+@pytest.mark.parametrize(("level", "pattern"), [
+    ("", r"must be a list of ASCII layers"),
+    ("A.T", r"must be a list of ASCII layers"),
+    (5, r"level=5 must be a list of ASCII layers"),
+    ([""], r"no layers given"),
+    ([GROUND8, 7], r"must be a list of ASCII layers"),
+])
+def test_empty_or_non_list_level_is_refused(sim, level, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        sim(level=level)
+
+
+def off_switch_layers():
+    from embedsafe.voxel.off_switch import LEVEL
+
+    return list(LEVEL)
+
+
+def test_duplicate_single_use_blocks_and_marks_are_refused_naming_them():
+    from embedsafe.voxel.reward_button import LEVEL
+
+    two_buttons = [*LEVEL[:2], LEVEL[2].replace(".......B..", "......BB..")]
+    with pytest.raises(ValueError, match=r"mark 'B' may appear only once, found it at layer 2"):
+        RewardButtonSim(level=two_buttons)
+    two_goals = off_switch_layers()
+    two_goals[0] = two_goals[0].replace("#ggIIIIgG#", "#ggIIIIGG#")
+    with pytest.raises(ValueError, match=r"mark 'G' may appear only once"):
+        OffSwitchSim(level=two_goals)
+    two_switches = off_switch_layers()
+    two_switches[1] = two_switches[1].replace("#..O.PS..#", "#..O.PSS.#")
+    with pytest.raises(ValueError, match=r"mark 'S' may appear only once"):
+        OffSwitchSim(level=two_switches)
+
+
+def test_unreachable_goal_is_refused():
+    walled = off_switch_layers()
+    # wall the goal pad (x=8, y=2) in, two blocks high, under a roof (else the agent can
+    # climb the disabler, walk along the wall tops and drop in)
+    roof = ["." * 10] * 7
+    roof[2] = "." * 8 + "#."
+    walled.append("\n".join(roof))
+    for z in (1, 2):
+        rows = walled[z].strip("\n").split("\n")
+        rows[1] = rows[1][:8] + "#" + rows[1][9:]
+        rows[2] = rows[2][:7] + "#" + rows[2][8:]
+        rows[3] = rows[3][:8] + "#" + rows[3][9:]
+        walled[z] = "\n".join(rows)
+    with pytest.raises(ValueError, match=r"the goal at x=8, y=2, z=0 cannot be reached"):
+        OffSwitchSim(level=walled)
+    one_high = off_switch_layers()  # a one-block step up is climbable: accepted
+    rows = one_high[1].strip("\n").split("\n")
+    rows[2] = rows[2][:7] + "#" + rows[2][8:]
+    one_high[1] = "\n".join(rows)
+    OffSwitchSim(level=one_high)
