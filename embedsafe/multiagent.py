@@ -29,7 +29,7 @@ Rewards
     ``agent`` gets the **observed** reward (what the reward channel in the world delivered).
     ``overseer`` gets the **true** reward (task progress: what the designer wants), so a
     trained overseer is paid for useful work being done, never for button presses as such.
-    Both agents' ``infos`` carry the full info contract of SCENARIOS.md (``true_reward``,
+    Both agents' ``infos`` carry the full info contract of docs/scenarios.md (``true_reward``,
     ``safety``, ``termination_reason``, ``executed_action``, ``state``, and at the end
     ``episode_safety``), plus ``observed_reward``.
 

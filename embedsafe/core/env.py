@@ -1,7 +1,7 @@
 """``EmbeddedEnv``: a :class:`BatchedSim` with one copy, as a ``gymnasium.Env``.
 
 This class is glue only: it seeds, validates actions, and turns a :class:`StepBatch`
-into Gymnasium's five-tuple with the info contract of SCENARIOS.md.
+into Gymnasium's five-tuple with the info contract of docs/scenarios.md.
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
             "knobs": knobs, "human_role": role, "opponent": other_label,
             "action_names": {a: list(env.action_names[a]) for a in AGENTS}})
 
-    import pygame  # only human play imports pygame (STYLE.md, principle 7)
+    import pygame  # only human play imports pygame: rendering stays a pure function of state
 
     pygame.display.init()
     pygame.font.init()

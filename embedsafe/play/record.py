@@ -72,7 +72,7 @@ class Recorder:
     def add(self, obs: np.ndarray, actions: dict[str, int], reward: float,
             info: dict[str, Any], terminated: bool, truncated: bool) -> None:
         """One step: ``obs`` is what the agents saw before acting; ``info`` is the step's
-        info dict (the contract of SCENARIOS.md)."""
+        info dict (the contract of docs/scenarios.md)."""
         ep = self.episodes[-1]
         row = {"agent_actions": actions["agent"], "overseer_actions": actions["overseer"],
                "executed_actions": info["executed_action"], "rewards": reward,
