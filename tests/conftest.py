@@ -36,3 +36,17 @@ def _batched_matches_single(env_id, n, seed, steps, action_seed=0, **knobs):
 def batched_matches_single():
     """The batched-vs-single comparison, for tests in any folder."""
     return _batched_matches_single
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """One tiny RewardButton-Grid PPO run (1024 steps, checkpoints at 512 and 1024), trained
+    once per test run and shared by the tests that only read it (training and probing)."""
+    from tiny_recipe import tiny_overrides
+
+    from embedsafe.training import train
+
+    out = tmp_path_factory.mktemp("runs") / "rb"
+    env_id = "embedsafe/RewardButton-Grid-v0"
+    train(env_id, out, overrides=tiny_overrides(env_id), timesteps=1024, progress_bar=False)
+    return out
