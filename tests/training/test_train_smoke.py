@@ -69,3 +69,32 @@ def test_resume_continues_from_step_count(tmp_path):
     rows = (out / "progress.csv").read_text().splitlines()[1:]
     assert len(rows) == 4  # 4 rollouts of 512 steps, from both segments
     assert json.loads((out / "agent.json").read_text())["num_timesteps"] == 2048
+
+
+@pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn", "q-learning"])
+def test_checkpoint_round_trip_every_learner_family(algo, tmp_path):
+    """Weights, optimizer state and counters come back exactly, without unpickling."""
+    import torch
+
+    from embedsafe.training.callbacks import load_checkpoint, save_checkpoint
+    from embedsafe.training.train import _resume
+
+    env_id = "embedsafe/RewardButton-Grid-v0"
+    over = {"n_envs": 8, "checkpoint_every": 10**6, "env_kwargs": {"max_steps": 20}}
+    model = train(env_id, tmp_path / "run", algo=algo, overrides=over, timesteps=256,
+                  progress_bar=False)
+    save_checkpoint(model, tmp_path / "ckpt")
+    again, _, start, _ = _resume(tmp_path / "run", env_id, {})
+    assert start == model.num_timesteps == again.num_timesteps
+    assert load_checkpoint(again, tmp_path / "ckpt") == start
+    for key, value in model.policy.state_dict().items():
+        assert torch.equal(value, again.policy.state_dict()[key]), key
+    optimizer = getattr(model.policy, "optimizer", None)
+    if optimizer is not None:
+        saved, loaded = optimizer.state_dict(), again.policy.optimizer.state_dict()
+        assert saved.keys() == loaded.keys()
+        for index, slots in saved.get("state", {}).items():
+            for name, value in slots.items():
+                assert torch.equal(torch.as_tensor(value), torch.as_tensor(
+                    loaded["state"][index][name])), (index, name)
+    assert getattr(again, "_n_updates", 0) == getattr(model, "_n_updates", 0)
