@@ -58,6 +58,34 @@ def test_play_headless_every_env(env_id, role, tmp_path):
     assert rec.env_id == find(env_id).id
 
 
+def play_holding(env_id, key, frames, monkeypatch, seed=4):
+    """Hold ``key`` from the first frame for ``frames`` frames; the env the loop played in."""
+    import embedsafe.play.loop as loop
+
+    made = []
+    monkeypatch.setattr(loop, "parallel_env", lambda *a, **k: made.append(ma.parallel_env(*a, **k))
+                        or made[-1])
+    play(env_id, "agent", events=lambda f: [down(key)] if f == 0 else [], max_frames=frames,
+         fps=0, seed=seed)
+    return made[0]
+
+
+@pytest.mark.parametrize("key, move", [("d", (0, 1)), ("a", (0, -1)), ("w", (-1, 0)),
+                                       ("s", (1, 0))])
+def test_held_key_moves_the_grid_agent(key, move, monkeypatch):
+    seed, frames = 4, 2
+    start = ma.parallel_env(GRID).reset(seed=seed)[1]["agent"]["state"]["agent"]
+    env = play_holding(GRID, key, frames, monkeypatch, seed)
+    assert env.sim.state(0)["agent"] == (start[0] + frames * move[0], start[1] + frames * move[1])
+
+
+def test_held_key_moves_the_voxel_agent_forward(monkeypatch):
+    voxel = "embedsafe/TreePunching-Voxel-v1"
+    start = ma.parallel_env(voxel).reset(seed=4)[1]["agent"]["state"]["pos"]
+    env = play_holding(voxel, "w", 3, monkeypatch)
+    assert env.sim.state(0)["t"] == 3 and env.sim.state(0)["pos"] != start
+
+
 def test_recording_round_trips_and_replays(tmp_path):
     path = tmp_path / "rec.npz"
     play(GRID, "agent", events=scripted_keys(2), max_frames=150, fps=0, seed=9, record=path)
@@ -172,8 +200,19 @@ def test_gymnasium_play_default_bindings(env_id):
     from gymnasium.utils.play import play as gym_play
 
     env = gym.make(env_id, render_mode="rgb_array")
-    gym_play(env, callback=lambda *_: pygame.event.post(pygame.event.Event(pygame.QUIT)),
-             fps=1000, seed=0)
+    (code,), bound = next((k, a) for k, a in env.unwrapped.get_keys_to_action().items()
+                          if len(k) == 1)
+    executed = []
+
+    def press_then_quit(_obs, _next, action, _rew, _term, _trunc, info):
+        executed.append((action, info["executed_action"]))
+        if len(executed) == 1:  # the first step ran with no key: press one for the next
+            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code))
+        elif action == bound or len(executed) > 5:
+            pygame.event.post(pygame.event.Event(pygame.QUIT))
+
+    gym_play(env, callback=press_then_quit, fps=1000, seed=0)  # env's own key bindings
+    assert executed[0][0] == 0 and executed[-1] == (bound, bound)
 
 
 def test_every_world_key_has_a_name():
