@@ -228,6 +228,11 @@ class TreePunchingSim(GridSim):
     def flags(self, idx=slice(None)) -> dict[str, np.ndarray]:
         return {"facing_right": self.facing[idx] > 0}
 
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        damage = tuple(f"damage_{j + 1}" for j in range(self._dmg_planes))
+        return (*super().channel_names, *damage) if self.obs_mode == "symbolic" else ()
+
     def observe(self, idx=slice(None)) -> np.ndarray:
         """Symbolic planes plus punch damage as a thermometer code (plane j: damage > j),
         so a half-broken log is visible and the problem stays Markov."""

@@ -25,7 +25,13 @@ OVERSEER_ACTIONS = (*MOVES, "press")
 
 class GridSim(BatchedSim):
     """Batched top-down grid world. Subclasses set ``obs_tiles`` and ``flag_names``, call
-    :meth:`_set_levels` in ``__init__``, and implement the scenario hooks."""
+    :meth:`_set_levels` in ``__init__``, and implement the scenario hooks.
+
+    Args (every scenario's ``**view`` knobs):
+        obs: ``"symbolic"`` (one 0/1 plane per tile kind, agent, overseer and flag) or
+            ``"rgb"`` (a top-down picture).
+        rgb_size: side of the ``rgb`` picture in pixels (16..1024).
+    """
 
     action_names = MOVES
     overseer_action_names = OVERSEER_ACTIONS
@@ -44,6 +50,13 @@ class GridSim(BatchedSim):
         check_choice("obs", obs, ("symbolic", "rgb"))
         check_range("rgb_size", rgb_size, 16, 1024, integer=True)
         self.obs_mode, self.rgb_size = obs, int(rgb_size)
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """Names of the symbolic observation's planes, in order (``()`` for ``rgb``)."""
+        if self.obs_mode != "symbolic":
+            return ()
+        return (*self.obs_tiles, "agent", "overseer", *self.flag_names)
 
     # ------------------------------------------------------------- layout
     def _set_levels(self, levels: list[Level]) -> None:

@@ -76,6 +76,14 @@ class VoxelSim(BatchedSim):
         self._act_id = {name: i for i, name in enumerate(self.action_names)}
         self._obs_ids = np.array([BLOCK_ID[b] for b in self.obs_blocks], np.uint8)
 
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """Names of the ``symbolic`` map's planes, in order (``()`` for other views)."""
+        if self.obs_mode != "symbolic":
+            return ()
+        body = ("terrain_height", "agent_height", "agent_heading", "agent_pitch", "overseer")
+        return (*self.obs_blocks, *body, *self.flag_names)
+
     def _allocate(self, shape: tuple[int, int, int]) -> None:
         """Create the state arrays for worlds of ``shape`` (X, Y, Z) and the obs space."""
         n = self.num_envs
