@@ -14,6 +14,7 @@ from torch import nn
 
 import embedsafe
 from embedsafe.training.agents import load_agent, read_meta
+from embedsafe.training.learners import TABULAR
 
 _STEP = re.compile(r"step_(\d+)\.pt$")
 
@@ -27,6 +28,11 @@ def load(path: str | Path, env_id: str | None = None):
         raise ValueError(
             f"{path} was trained on {meta['env_id']}, not {embedsafe.find(env_id).id}: "
             "drop --env or pass the agent's own env"
+        )
+    if meta.get("algo") in TABULAR:
+        raise ValueError(
+            f"{path} is a {meta['algo']} agent: a Q-table has no layers to probe; "
+            "probe a neural agent (ppo, a2c, dqn, approval, ...)"
         )
     policy = load_agent(path)
     policy.embedsafe_meta = dict(policy.embedsafe_meta)

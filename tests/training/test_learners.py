@@ -172,3 +172,26 @@ def test_decoupled_approval_grades_an_independent_query(monkeypatch):
     stored = model.rollout_buffer.actions.reshape(rec["n_envs"], -1).T.astype(int)
     assert stored.shape == executed.shape
     assert not np.array_equal(stored, executed)  # independent draws differ
+
+
+@pytest.mark.parametrize("algo", ["dqn", "q-learning"])
+def test_play_takes_any_learner_as_the_opponent(algo, tmp_path):
+    from embedsafe.multiagent import AGENT, parallel_env
+    from embedsafe.play.opponent import opponent_for
+
+    out = tmp_path / algo
+    train(RB, out, algo=algo, overrides=tiny(algo), timesteps=128, progress_bar=False)
+    env = parallel_env(RB)
+    observations, _ = env.reset(seed=0)
+    side, policy, _ = opponent_for(env, "overseer", out)
+    action, _ = policy.predict(observations[AGENT], deterministic=True)
+    assert side == AGENT and 0 <= int(action) < env.action_space(AGENT).n
+
+
+def test_probe_refuses_a_q_table_in_one_line(tmp_path, capsys):
+    out = tmp_path / "q"
+    train(RB, out, algo="q-learning", overrides=tiny("q-learning"), timesteps=128,
+          progress_bar=False)
+    assert main(["probe", str(out), "--out", str(tmp_path / "p"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "a Q-table has no layers to probe" in err and "Traceback" not in err
