@@ -1,6 +1,7 @@
 """Attribution maps (captum IntegratedGradients and Saliency) of the chosen action's logit
 over the observation, drawn over the frame: per grid cell (summed over the symbolic
-channels) on the env's RGB render, or per pixel on a 64x64 RGB view."""
+channels) on the env's RGB render, or per pixel over the very RGB frame the agent saw
+(first-person voxel views)."""
 
 from __future__ import annotations
 
@@ -82,10 +83,15 @@ def attribution_figure(policy, data, rows: np.ndarray, path: Path, action_names=
     meta = policy.embedsafe_meta
     maps = attribute(policy, data.obs[rows], data.action[rows])
     fig, axes = plt.subplots(2, len(rows), figsize=(2.6 * len(rows), 5.4), squeeze=False)
+    seen = data.obs.ndim == 4 and data.obs.shape[-1] == 3  # the observation is the frame
     for j, r in enumerate(rows):
-        ep_rows = np.flatnonzero(data.episode == data.episode[r])
-        acts = data.action[ep_rows][: data.step[r] + 1]
-        frame = frames(meta["env_id"], meta.get("env_kwargs", {}), data.episode[r], acts)[-1]
+        if seen:
+            frame = data.obs[r]
+        else:
+            ep_rows = np.flatnonzero(data.episode == data.episode[r])
+            acts = data.action[ep_rows][: data.step[r] + 1]
+            env_kwargs = meta.get("env_kwargs", {})
+            frame = frames(meta["env_id"], env_kwargs, data.episode[r], acts)[-1]
         act = int(data.action[r])
         name = action_names[act] if action_names else str(act)
         label = f"ep {data.episode[r]} t={data.step[r]} a={name}"

@@ -6,6 +6,12 @@ Layers are named by their module path in the policy (``features_extractor.cnn.1`
 ``mlp_extractor.policy_net.1``, ``action_net``, ...). ``obs`` is the raw observation as a
 pseudo-layer, so a probe on it is the input baseline. Hooks live only inside
 :func:`hooked`; they are removed on the way out, whatever happens.
+
+``max_features`` keeps first-person frames affordable: a feature map (or an image
+observation) with more values than that is average-pooled over space to the finest
+square grid that fits (``pool_shape``), so a 64x64 RGB frame is stored as 16x16x3 and a
+32x15x15 conv map as 32x5x5; channels and coarse position survive, memory and probe
+time shrink ~10x. Layers with at most ``max_features`` values are stored as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +31,35 @@ OBS = "obs"
 _SKIP = (nn.Flatten, nn.Identity)
 
 Intervention = Callable[[torch.Tensor], torch.Tensor]
+
+
+def pool_shape(shape: Sequence[int], max_features: int | None) -> tuple[int, ...] | None:
+    """``(C, s, s)``: the pooled shape of a ``(C, H, W)`` map with more than
+    ``max_features`` values (the largest ``s`` with ``C * s * s <= max_features``, at least
+    1); None when the map is small enough, not spatial, or there is no cap."""
+    if max_features is None or len(shape) != 3 or int(np.prod(shape)) <= max_features:
+        return None
+    c, h, w = shape
+    side = max(1, min(h, w, int(np.sqrt(max_features / c))))
+    return (c, side, side)
+
+
+def flatten(output: torch.Tensor, max_features: int | None) -> np.ndarray:
+    """``(N, features)`` float32 of a layer output, pooled over space (see module doc)."""
+    pooled = pool_shape(tuple(output.shape[1:]), max_features)
+    if pooled is not None:
+        output = nn.functional.adaptive_avg_pool2d(output.float(), pooled[1:])
+    return output.detach().reshape(output.shape[0], -1).float().cpu().numpy()
+
+
+def obs_features(obs: np.ndarray, max_features: int | None) -> np.ndarray:
+    """The ``obs`` pseudo-layer: raw observations as float32 rows; image observations
+    (``H x W x 3`` frames) larger than ``max_features`` pooled like feature maps."""
+    frame = obs.ndim == 4 and obs.shape[-1] == 3
+    if frame and pool_shape((3, obs.shape[1], obs.shape[2]), max_features):
+        chw = torch.as_tensor(obs).permute(0, 3, 1, 2).float()
+        return flatten(chw, max_features)
+    return obs.reshape(len(obs), -1).astype(np.float32)
 
 
 def layer_names(policy: nn.Module) -> list[str]:
@@ -51,10 +86,13 @@ def hooked(
     layers: Sequence[str],
     store: dict[str, list[np.ndarray]] | None = None,
     interventions: dict[str, Intervention] | None = None,
+    max_features: int | None = None,
+    shapes: dict[str, tuple[int, ...]] | None = None,
 ) -> Iterator[dict[str, list[np.ndarray]]]:
-    """Forward hooks on ``layers``: each forward appends the (flattened, post-intervention)
-    output to ``store[layer]``; ``interventions[layer](out)`` may replace the output.
-    Every hook is removed on exit."""
+    """Forward hooks on ``layers``: each forward appends the (flattened, post-intervention,
+    pooled to ``max_features``) output to ``store[layer]`` and notes its per-row shape
+    in ``shapes``; ``interventions[layer](out)`` may replace the output. Every hook is
+    removed on exit."""
     store = {} if store is None else store
     interventions = interventions or {}
     modules = dict(policy.named_modules())
@@ -66,8 +104,9 @@ def hooked(
             if name in interventions:
                 output = interventions[name](output)
             if name in layers:
-                flat = output.detach().reshape(output.shape[0], -1).float().cpu().numpy()
-                store.setdefault(name, []).append(flat)
+                store.setdefault(name, []).append(flatten(output, max_features))
+                if shapes is not None:
+                    shapes[name] = tuple(output.shape[1:])
             return output
 
         return hook
@@ -89,18 +128,40 @@ def forward(policy, obs: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     return policy.action_net(latent_pi), policy.value_net(latent_vf)
 
 
+def sample(logits: torch.Tensor, u: torch.Tensor) -> np.ndarray:
+    """Actions drawn from ``softmax(logits)`` by inverting the CDF at uniforms ``u``
+    (one per row), so rows given the same ``u`` share their random numbers."""
+    cdf = torch.softmax(logits, -1).cumsum(-1)
+    picked = torch.searchsorted(cdf, u[:, None].to(cdf.dtype))[:, 0]
+    return picked.clamp_max(logits.shape[-1] - 1).numpy()
+
+
+def activation_shape(policy, layer: str) -> tuple[int, ...]:
+    """Per-row output shape of ``layer`` (one forward pass on a blank observation)."""
+    meta = policy.embedsafe_meta
+    blank = np.zeros((1, *meta["obs_shape"]), np.dtype(meta.get("obs_dtype", "float32")))
+    shapes: dict[str, tuple[int, ...]] = {}
+    with torch.no_grad(), hooked(policy, [layer], {}, shapes=shapes):
+        forward(policy, blank)
+    return shapes[layer]
+
+
 def activations(
-    policy, obs: np.ndarray, layers: Sequence[str], batch: int = 512
+    policy,
+    obs: np.ndarray,
+    layers: Sequence[str],
+    batch: int = 256,
+    max_features: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Activations of ``layers`` for stored observations (e.g. an untrained network on the
-    trained agent's inputs)."""
+    trained agent's inputs), pooled as :func:`rollout` pools them."""
     store: dict[str, list[np.ndarray]] = {}
-    with torch.no_grad(), hooked(policy, layers, store):
+    with torch.no_grad(), hooked(policy, layers, store, max_features=max_features):
         for start in range(0, len(obs), batch):
             forward(policy, obs[start : start + batch])
     out = {name: np.concatenate(store[name]) for name in layers if name != OBS}
     if OBS in layers:
-        out[OBS] = obs.reshape(len(obs), -1).astype(np.float32)
+        out[OBS] = obs_features(obs, max_features)
     return out
 
 
@@ -120,6 +181,7 @@ class Dataset:
     states: list[dict]
     safety: dict[str, np.ndarray]
     episode_safety: list[dict] = field(default_factory=list)
+    pooled: dict[str, str] = field(default_factory=dict)  # layer -> "32x15x15 -> 32x5x5"
 
     def __len__(self) -> int:
         return len(self.step)
@@ -139,11 +201,14 @@ def rollout(
     deterministic: bool = False,
     interventions: dict[str, Intervention] | None = None,
     env_id: str | None = None,
+    max_features: int | None = None,
+    progress=None,
 ) -> Dataset:
     """Play ``episodes`` episodes (copy ``i`` from env seed ``seed + i``, all stepped
     together), recording ``layers`` at every step. Actions are sampled from a torch
     generator seeded with ``seed``, so the same arguments give the same dataset.
-    ``max_steps`` caps each episode (the env's time limit otherwise)."""
+    ``max_steps`` caps each episode (the env's time limit otherwise); wide layers are
+    pooled to ``max_features`` (module doc); ``progress.update(1)`` is called per step."""
     meta = policy.embedsafe_meta
     env_id = env_id or meta["env_id"]
     if embedsafe.find(env_id).id != meta["env_id"]:
@@ -163,7 +228,11 @@ def rollout(
     live = np.ones(episodes, bool)
     summaries: dict[int, dict] = {}
     t = 0
-    with torch.no_grad(), hooked(policy, [n for n in layers if n != OBS], store, interventions):
+    shapes: dict[str, tuple[int, ...]] = {}
+    hooks = hooked(
+        policy, [n for n in layers if n != OBS], store, interventions, max_features, shapes
+    )
+    with torch.no_grad(), hooks:
         while live.any():
             logits, _ = forward(policy, obs)
             if deterministic:
@@ -187,11 +256,15 @@ def rollout(
                 summaries[int(i)] = infos[i]["episode_safety"]
                 live[i] = False
             t += 1
+            if progress is not None:
+                progress.update(1)
     order = np.lexsort((np.concatenate(rows["step"]), np.concatenate(rows["episode"])))
     acts = {name: np.concatenate(store[name])[order] for name in layers if name != OBS}
     obs_all = np.concatenate(rows["obs"])[order]
     if OBS in layers:
-        acts[OBS] = obs_all.reshape(len(obs_all), -1).astype(np.float32)
+        acts[OBS] = obs_features(obs_all, max_features)
+        if obs_all.ndim == 4 and obs_all.shape[-1] == 3:
+            shapes[OBS] = (3, *obs_all.shape[1:3])
     return Dataset(
         env_id=meta["env_id"],
         checkpoint=int(meta.get("num_timesteps", -1)),
@@ -204,4 +277,15 @@ def rollout(
         states=[rows["state"][j] for j in order],
         safety={k: np.concatenate(v)[order] for k, v in events.items()},
         episode_safety=[summaries[i] for i in range(episodes)],
+        pooled=pooled_names(shapes, max_features),
     )
+
+
+def pooled_names(shapes: dict[str, tuple[int, ...]], max_features: int | None) -> dict:
+    """``{layer: "C x H x W -> C x s x s"}`` for the layers stored pooled."""
+    out = {}
+    for name, shape in shapes.items():
+        pooled = pool_shape(shape, max_features)
+        if pooled is not None:
+            out[name] = " x ".join(map(str, shape)) + " -> " + " x ".join(map(str, pooled))
+    return out

@@ -19,10 +19,20 @@ def add_probe_parser(subparsers) -> None:
     p.add_argument("agent", help="run directory, reference-agent directory, agent.json or .pt")
     p.add_argument("--out", required=True, help="directory for report.md, CSVs and PNGs")
     p.add_argument("--env", default=None, help="env id (must match the agent's; checked)")
-    p.add_argument("--episodes", type=int, default=64, help="rollout episodes per checkpoint")
+    p.add_argument(
+        "--episodes",
+        type=int,
+        default=None,
+        help="rollout episodes per checkpoint (default 64; 16 for first-person frames)",
+    )
     p.add_argument("--steps", type=int, default=None, help="cap on steps per episode")
     p.add_argument("--checkpoints", type=int, default=4, help="at most this many checkpoints")
-    p.add_argument("--steer-episodes", type=int, default=64, help="episodes per steering row")
+    p.add_argument(
+        "--steer-episodes",
+        type=int,
+        default=None,
+        help="episodes per steering row (default 64; 8 for first-person frames)",
+    )
     p.add_argument("--concepts", default=None, help="comma-separated concept names (default all)")
     p.add_argument(
         "--layers",
@@ -53,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
     from embedsafe.probing.report import write_report
 
     for flag in ("episodes", "checkpoints", "steer_episodes"):
-        if getattr(args, flag) < 1:
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
             raise ValueError(f"--{flag.replace('_', '-')}={getattr(args, flag)} must be >= 1")
-    if args.episodes < 4:
+    if args.episodes is not None and args.episodes < 4:
         raise ValueError(f"--episodes={args.episodes}: need >= 4 to hold out whole episodes")
     if args.steps is not None and args.steps < 2:
         raise ValueError(f"--steps={args.steps} must be >= 2")
@@ -72,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         steer_episodes=args.steer_episodes,
         seed=args.seed,
     )
+    command = "embedsafe probe " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    command = command if sys.argv[1:2] == ["probe"] else ""
     res = probe_agent(
         args.agent,
         args.out,
@@ -80,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
         layers,
         budget,
         progress=not args.no_progress,
+        command=command,
     )
-    command = "embedsafe probe " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    path = write_report(res, args.out, command if sys.argv[1:2] == ["probe"] else "")
+    path = write_report(res, args.out, command)
     print(f"wrote {path}")
     return 0

@@ -130,3 +130,29 @@ def stratified_auroc(y: np.ndarray, scores: np.ndarray, strata: list) -> float:
             total += roc_auc_score(y[rows], scores[rows]) * rows.sum()
             weight += rows.sum()
     return total / weight if weight else float("nan")
+
+
+def unit_aurocs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """AUROC of every single unit (column of ``x``) as a score for binary ``y``."""
+    from scipy.stats import rankdata
+
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    ranks = rankdata(x, axis=0)
+    return (ranks[pos].sum(0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def best_unit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int = 0):
+    """The single unit that best detects the concept ("tree detector" units): picked on
+    the train episodes by ``|AUROC - 0.5|`` (either sign), scored on the held-out ones
+    with that sign. Returns ``(unit, held-out AUROC)``; ``(-1, nan)`` when a split holds
+    one class only. The same split as :func:`fit_probe`."""
+    keep = np.flatnonzero(~np.isnan(y))
+    train, test = split(groups[keep], seed=seed)
+    train, test = keep[train], keep[test]
+    if len(np.unique(y[train])) < 2 or len(np.unique(y[test])) < 2:
+        return -1, float("nan")
+    fit = unit_aurocs(x[train], y[train])
+    unit = int(np.argmax(np.abs(fit - 0.5)))
+    held = float(unit_aurocs(x[test, unit : unit + 1], y[test])[0])
+    return unit, held if fit[unit] >= 0.5 else 1.0 - held

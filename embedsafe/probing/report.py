@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from pathlib import Path
 
 
@@ -25,10 +26,18 @@ def table(rows: list[dict], columns: list[str] | None = None) -> str:
 def write_csv(rows: list[dict], path: Path) -> None:
     if not rows:
         return
-    with path.open("w", newline="") as f:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="") as f:
         writer = csv.DictWriter(f, list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    os.replace(tmp, path)  # a reader never sees half a file
+
+
+def write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 PROBE_COLUMNS = [
@@ -41,9 +50,38 @@ PROBE_COLUMNS = [
     "majority",
     "control_accuracy",
     "selectivity",
+    "unit",
+    "unit_auroc",
+    "untrained_unit_auroc",
     "positives",
     "n_test",
 ]
+
+
+def _figure(res, name: str, title: str) -> list[str]:
+    return [f"![{title}]({name}.png)\n"] if name in res.figures else []
+
+
+def _setup(res) -> list[str]:
+    """What ran: the budget, and the layers stored pooled."""
+    lines = []
+    if res.budget is not None:
+        b = res.budget
+        lines.append(
+            f"Budget: {b.episodes} episodes per checkpoint, {b.steer_episodes} per steering "
+            f"row, seed {b.seed}" + (f", episodes capped at {b.steps} steps" if b.steps else "")
+            + (f"; probes fit on one step in {b.stride}" if b.stride and b.stride > 1 else "")
+            + ".\n"
+        )
+    if res.pooled:
+        pooled = ", ".join(f"`{k}` {v}" for k, v in res.pooled.items())
+        lines.append(
+            "Wide layers are stored average-pooled over space (channels and coarse position "
+            f"kept; the same pooling for every control): {pooled}.\n"
+        )
+    if res.pending:
+        lines.append(f"**In progress** - still to come: {res.pending}.\n")
+    return lines
 
 
 def write_report(res, out: Path, command: str = "") -> Path:
@@ -65,6 +103,8 @@ def write_report(res, out: Path, command: str = "") -> Path:
             ),
             "untrained AUROC": r["untrained_auroc"],
             "selectivity": r["selectivity"],
+            "best unit AUROC": r.get("unit_auroc", float("nan")),
+            "untrained best unit": r.get("untrained_unit_auroc", float("nan")),
         }
         for c, r in best.items()
     ]
@@ -74,14 +114,17 @@ def write_report(res, out: Path, command: str = "") -> Path:
         "Linear probes (logistic regression, held-out *episodes*). Controls: the raw "
         "observation, an untrained network of the same architecture fed the same inputs, "
         "and a control task (random labels per agent position, Hewitt & Liang 2019); "
-        "selectivity = task accuracy − control accuracy.\n",
-        "## Summary (final checkpoint, best layer per concept)\n",
+        "selectivity = task accuracy − control accuracy. *Best unit*: the single unit that "
+        "best separates the concept, picked on the training episodes, scored on the "
+        "held-out ones.\n",
+        *_setup(res),
+        "## Summary (latest checkpoint, best layer per concept)\n",
         table(summary),
-        "![probes](probes.png)\n",
+        *_figure(res, "probes", "probes"),
         "## Across training: what, when, where\n",
         "AUROC per concept × layer × checkpoint (McGrath et al. 2022) next to the behaviour "
         "rate of the same checkpoint's rollouts.\n",
-        "![what-when-where](what_when_where.png)\n",
+        *_figure(res, "what_when_where", "what-when-where"),
         table(res.behaviour_rows),
     ]
     if res.steering_rows:
@@ -92,21 +135,25 @@ def write_report(res, out: Path, command: str = "") -> Path:
             f"{info['norm']:.3f}) to `{info['layer']}` at every step, against random "
             f"directions of the same norm; {info['episodes']} fresh episodes per row, the "
             "same env seeds in every row.\n",
-            "![steering](steering.png)\n",
+            *_figure(res, "steering", "steering"),
             table(res.steering_rows),
             "Ablation: the component along the direction set to its mean.\n",
             table(res.ablation_rows),
         ]
+    if "attribution" in res.figures:
+        parts += [
+            "## Attribution\n",
+            "|Integrated gradients| and |saliency| of the chosen action's logit, summed over "
+            "channels, over the frame the agent saw (steps just before the behaviour when "
+            "there are some).\n",
+            "![attribution](attribution.png)\n",
+        ]
     parts += [
-        "## Attribution\n",
-        "|Integrated gradients| and |saliency| of the chosen action's logit, summed over "
-        "channels, over the frame (steps just before the behaviour when there are some).\n",
-        "![attribution](attribution.png)\n",
-        "## All probes (final checkpoint)\n",
-        table(res.probe_rows, PROBE_COLUMNS),
+        "## All probes (latest checkpoint)\n",
+        table(res.probe_rows, [c for c in PROBE_COLUMNS if any(c in r for r in res.probe_rows)]),
     ]
     path = out / "report.md"
-    path.write_text("\n".join(parts))
+    write_text(path, "\n".join(parts))
     return path
 
 

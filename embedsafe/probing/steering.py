@@ -6,11 +6,13 @@ behaviour, against norm-matched random directions (Turner et al. 2023; Bush et a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from embedsafe.probing.capture import Intervention, rollout
+import embedsafe
+from embedsafe.probing.capture import Intervention, activation_shape, forward, hooked, sample
 
 
 def add_direction(direction: np.ndarray, alpha: float) -> Intervention:
@@ -45,20 +47,91 @@ def random_directions(like: np.ndarray, n: int, seed: int = 0) -> list[np.ndarra
     return out
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One row of a causal test: add ``add`` to the layer's output, and/or set its
+    component along ``ablate`` to ``mean`` (no edit when both are None)."""
+
+    add: np.ndarray | None = None
+    ablate: np.ndarray | None = None
+    mean: float = 0.0
+
+
+def per_copy(edits: Sequence[Edit], episodes: int, width: int) -> Intervention:
+    """One intervention applying ``edits[k]`` to copies ``k*episodes .. (k+1)*episodes-1``
+    of a batch (the ablation first, then the addition)."""
+    zero = np.zeros(width)
+    add = np.stack([zero if e.add is None else e.add.ravel() for e in edits])
+    unit = np.stack([zero if e.ablate is None else e.ablate.ravel() / np.linalg.norm(e.ablate)
+                     for e in edits])
+    mean = np.array([e.mean for e in edits])
+    add, unit, mean = (torch.as_tensor(np.repeat(a, episodes, 0), dtype=torch.float32)
+                       for a in (add, unit, mean))
+
+    def edit(out: torch.Tensor) -> torch.Tensor:
+        flat = out.reshape(out.shape[0], -1)
+        coef = (flat * unit).sum(1) - mean
+        return (flat - coef[:, None] * unit + add).reshape(out.shape)
+
+    return edit
+
+
+def behaviours(
+    policy,
+    edits: Sequence[Edit],
+    episodes: int,
+    seed: int,
+    metrics: Sequence[str],
+    layer: str | None = None,
+    max_steps: int | None = None,
+    progress=None,
+) -> list[dict[str, float]]:
+    """Mean ``episode_safety[m]`` per edit, all edits played in one batch: each plays env
+    seeds ``seed .. seed + episodes - 1`` with the same random numbers for the action
+    draws (common random numbers), so rows differ only through the edit.
+    ``progress.update(1)`` per step."""
+    knobs = dict(policy.embedsafe_meta.get("env_kwargs", {}))
+    if max_steps is not None:
+        knobs["max_steps"] = int(max_steps)
+    n = len(edits) * episodes
+    sim = embedsafe.make_sim(policy.embedsafe_meta["env_id"], n, **knobs)
+    sim.reset(np.arange(n), seeds=seed + np.tile(np.arange(episodes), len(edits)))
+    width = int(np.prod(activation_shape(policy, layer))) if layer else 0
+    hooks = {layer: per_copy(edits, episodes, width)} if layer else None
+    gen = torch.Generator().manual_seed(seed)
+    summaries: list[dict] = [{} for _ in range(n)]
+    live = np.ones(n, bool)
+    with torch.no_grad(), hooked(policy, [], interventions=hooks):
+        while live.any():
+            logits, _ = forward(policy, sim.observe())
+            u = torch.rand(episodes, generator=gen).repeat(len(edits))
+            actions = sample(logits, u)
+            out = sim.step(actions)
+            for i in np.flatnonzero((out.terminated | out.truncated) & live):
+                summaries[i] = sim.episode_safety(i)
+                live[i] = False
+            if progress is not None:
+                progress.update(1)
+    rows = []
+    for k in range(len(edits)):
+        group = summaries[k * episodes : (k + 1) * episodes]
+        rows.append({m: float(np.mean([s[m] for s in group])) if m in group[0] else float("nan")
+                     for m in metrics})
+    return rows
+
+
 def behaviour(
     policy,
     episodes: int,
     seed: int,
     metrics: str | Sequence[str],
     layer: str | None = None,
-    edit: Intervention | None = None,
+    edit: Edit | None = None,
     max_steps: int | None = None,
 ) -> dict[str, float]:
     """Mean ``episode_safety[m]`` for each metric over seeded episodes, ``edit`` on ``layer``."""
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    interventions = {layer: edit} if edit is not None and layer else None
-    data = rollout(policy, episodes, seed=seed, interventions=interventions, max_steps=max_steps)
-    return {m: data.episode_metric(m) for m in metrics}
+    return behaviours(policy, [edit or Edit()], episodes, seed, metrics, layer, max_steps)[0]
 
 
 def with_random(directions: dict[str, np.ndarray], n_random: int, seed: int) -> dict:
@@ -82,20 +155,17 @@ def steering_table(
 ) -> list[dict]:
     """One row per (direction, alpha): the behaviour with ``alpha * direction`` added to
     ``layer`` at every step. ``random*`` rows use directions with the norm of the first
-    given one. Every row plays the same env seeds, so differences come from the edit."""
-    rows = []
-    baseline = behaviour(policy, episodes, seed, metrics, max_steps=max_steps)
-    for name, d in with_random(directions, n_random, seed).items():
-        for alpha in alphas:
-            if alpha:
-                edit = add_direction(d, alpha)
-                values = behaviour(policy, episodes, seed, metrics, layer, edit, max_steps)
-            else:
-                values = baseline
-            rows.append({"direction": name, "alpha": float(alpha), **values})
-            if progress is not None:
-                progress.update(1)
-    return rows
+    given one. Every row plays the same env seeds and random numbers (one batch, see
+    :func:`behaviours`), so differences come from the edit; alpha 0 is the unedited
+    baseline. ``progress.update(1)`` per step of the batch."""
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    cells = [(name, float(a), d) for name, d in with_random(directions, n_random, seed).items()
+             for a in alphas]
+    edits = [Edit()] + [Edit(add=a * d) for _, a, d in cells if a]
+    values = behaviours(policy, edits, episodes, seed, metrics, layer, max_steps, progress)
+    baseline, edited = values[0], iter(values[1:])
+    return [{"direction": name, "alpha": a, **(next(edited) if a else baseline)}
+            for name, a, _ in cells]
 
 
 def ablation_table(
@@ -108,13 +178,15 @@ def ablation_table(
     metrics: str | Sequence[str],
     n_random: int = 3,
     max_steps: int | None = None,
+    progress=None,
 ) -> list[dict]:
     """Behaviour with no edit, and with each direction (given ones, then random ones of the
-    first one's norm) mean-ablated: its component set to its mean over ``acts``."""
-    rows = [{"edit": "none", **behaviour(policy, episodes, seed, metrics, max_steps=max_steps)}]
-    for name, d in with_random(directions, n_random, seed).items():
-        mean_proj = float((acts @ (d / np.linalg.norm(d))).mean())
-        edit = ablate_direction(d, mean_proj)
-        values = behaviour(policy, episodes, seed, metrics, layer, edit, max_steps)
-        rows.append({"edit": f"ablate {name}", **values})
-    return rows
+    first one's norm) mean-ablated: its component set to its mean over ``acts``. One
+    batch (:func:`behaviours`); ``progress.update(1)`` per step."""
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    named = with_random(directions, n_random, seed)
+    edits = [Edit()] + [Edit(ablate=d, mean=float((acts @ (d / np.linalg.norm(d))).mean()))
+                        for d in named.values()]
+    values = behaviours(policy, edits, episodes, seed, metrics, layer, max_steps, progress)
+    names = ["none", *(f"ablate {name}" for name in named)]
+    return [{"edit": name, **v} for name, v in zip(names, values, strict=True)]
