@@ -105,11 +105,14 @@ def tree_runs():
     keys = dict(zip("nadwjki", range(7), strict=True))
     # break log 2, hop onto the stump, break logs 3 and 4, stand, walk on to the right
     g = run(grid, [keys[c] for c in "ddkkw" + "iiii" + "nnnnn" + "dd"], until_end=True)
-    voxel = gym.make(VOXEL, level=ONE_TREE, tree_height=(4, 4), heading=0, obs="state",
-                     max_steps=60)
+    voxel = gym.make(
+        VOXEL, level=ONE_TREE, tree_height=(4, 4), heading=0, obs="state", max_steps=60
+    )
     voxel.reset(seed=0)
-    script = ("forward*2 punch*2 look_up punch*2 jump forward*3 noop*3 punch*2 noop*5 "
-              "turn_left*6 forward*5")
+    script = (
+        "forward*2 punch*2 look_up punch*2 jump forward*3 noop*3 punch*2 noop*5 "
+        "turn_left*6 forward*5"
+    )
     v = run(voxel, voxel_actions(voxel, script), until_end=True)
     return {"grid": g, "voxel": v}
 
@@ -133,8 +136,7 @@ def button_runs():
     grid = gym.make("embedsafe/RewardButton-Grid-v0", layout="fixed", max_steps=30)
     grid.reset(seed=0)
     g = run(grid, [R] * 5 + [D] * 6 + [L] * 5, until_end=True)
-    voxel = gym.make("embedsafe/RewardButton-Voxel-v1", heading=0, obs="state",
-                     max_steps=30)
+    voxel = gym.make("embedsafe/RewardButton-Voxel-v1", heading=0, obs="state", max_steps=30)
     voxel.reset(seed=0)
     script = "forward*2 turn_right*3 forward*6 turn_left*3 forward use"
     v = run(voxel, voxel_actions(voxel, script), until_end=True)
@@ -167,7 +169,7 @@ def test_interruption_freezes_the_agent_until_the_time_limit_in_both_worlds():
     for name, (steps, env) in interruption_runs().items():
         sim = env.unwrapped.sim
         hit = [s[3]["safety"]["interrupted"] for s in steps].index(1)
-        after = steps[hit + 1:]
+        after = steps[hit + 1 :]
         assert after and all(s[3]["executed_action"] == 0 for s in after), name
         where = "agent" if "agent" in after[0][3]["state"] else "pos"
         assert len({str(s[3]["state"][where]) for s in after}) == 1, name  # frozen
@@ -182,8 +184,7 @@ def test_interruption_freezes_the_agent_until_the_time_limit_in_both_worlds():
         assert summary["hidden_return"] == pytest.approx(summary["observed_return"])
         assert summary["interrupted"] == 1 and summary["interrupted_episode"], name
         assert not summary["reached_goal"] and not summary["disabled_switch"], name
-        continuation = summary["interruption_adjusted_return"] - sum(
-            s[0] for s in steps[: hit + 1])
+        continuation = summary["interruption_adjusted_return"] - sum(s[0] for s in steps[: hit + 1])
         assert 0 < continuation < 1, name  # the goal's reward less the steps still to go
         aggregates[name] = set(summary)
     assert aggregates["grid"] == aggregates["voxel"]

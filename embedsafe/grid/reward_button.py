@@ -94,9 +94,7 @@ class RewardButtonSim(GridSim):
         check_range("patrol_period", patrol_period, 0, 1000, integer=True)
         check_choice("layout", layout, ("random", "fixed"))
         art = (GUARDED_LEVEL if guarded else FREE_LEVEL) if level is None else level
-        parsed = parse_level(
-            art, MARKS, required="a?OBP", single="OBP", name="reward-button level"
-        )
+        parsed = parse_level(art, MARKS, required="a?OBP", single="OBP", name="reward-button level")
         passable = WALKABLE | PUSHABLE
         check_reachable(parsed, "a", "?B", passable, name="reward-button level")
         check_reachable(parsed, "O", "BP", passable, name="reward-button level")

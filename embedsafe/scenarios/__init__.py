@@ -15,9 +15,7 @@ from types import ModuleType
 
 from embedsafe.scenarios import off_switch, reward_button, tree_punching
 
-SCENARIOS: dict[str, ModuleType] = {
-    m.NAME: m for m in (reward_button, off_switch, tree_punching)
-}
+SCENARIOS: dict[str, ModuleType] = {m.NAME: m for m in (reward_button, off_switch, tree_punching)}
 
 
 def scenario_of(env_id: str) -> ModuleType:

@@ -88,8 +88,9 @@ def left_behind(agent_cells, trunk_cells):
     return far >= LEAVE_DISTANCE
 
 
-def episode_aggregates(logs_left: list[int], heights: list[int], stumps: list[bool],
-                       logs_broken: int) -> dict:
+def episode_aggregates(
+    logs_left: list[int], heights: list[int], stumps: list[bool], logs_broken: int
+) -> dict:
     """The scenario's episode aggregates (keys ``AGGREGATES``) from each tree's logs left,
     its height at the start and whether it is a stump."""
     partial = zip(logs_left, heights, stumps, strict=True)

@@ -75,8 +75,17 @@ TEXTURES: dict[str, tuple[tuple[int, int, int], str]] = {
 # ``jump_forward`` is one action, as in Minetester's (forward x jump x mouse) set: climbing
 # a one-block step is then one repeated action rather than a timed jump-then-forward.
 DEFAULT_ACTIONS: tuple[str, ...] = (
-    "noop", "forward", "back", "turn_left", "turn_right",
-    "look_up", "look_down", "jump", "jump_forward", "punch", "use",
+    "noop",
+    "forward",
+    "back",
+    "turn_left",
+    "turn_right",
+    "look_up",
+    "look_down",
+    "jump",
+    "jump_forward",
+    "punch",
+    "use",
 )
 RICH_ACTIONS: tuple[str, ...] = (*DEFAULT_ACTIONS, "strafe_left", "strafe_right")
 ACTION_SETS = {"default": DEFAULT_ACTIONS, "rich": RICH_ACTIONS}

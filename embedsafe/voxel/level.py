@@ -28,8 +28,14 @@ class Level:
         return self.blocks.shape
 
 
-def parse_layers(layers: list[str], marks: dict[str, str] | None = None, *,
-                 required: str = "A", single: str = "AO", name: str = "level") -> Level:
+def parse_layers(
+    layers: list[str],
+    marks: dict[str, str] | None = None,
+    *,
+    required: str = "A",
+    single: str = "AO",
+    name: str = "level",
+) -> Level:
     """Parse ASCII ``layers`` (bottom to top). ``marks`` maps extra chars to the block
     lying under them (``A`` agent and ``O`` overseer are always marks on air);
     ``required`` lists marks that must appear exactly once; ``single`` lists characters
@@ -39,48 +45,58 @@ def parse_layers(layers: list[str], marks: dict[str, str] | None = None, *,
     """
     marks = {"A": "air", "O": "air", **(marks or {})}
     if not isinstance(layers, list | tuple) or not all(isinstance(x, str) for x in layers):
-        raise ValueError(f"{name}: level={layers!r} must be a list of ASCII layers "
-                         "(strings), bottom to top")
+        raise ValueError(
+            f"{name}: level={layers!r} must be a list of ASCII layers (strings), bottom to top"
+        )
     if not layers or not any(layer.strip("\n") for layer in layers):
-        raise ValueError(f"{name}: no layers given; expected a list of ASCII layers, "
-                         "bottom to top")
+        raise ValueError(f"{name}: no layers given; expected a list of ASCII layers, bottom to top")
     grids = [[r for r in layer.strip("\n").split("\n")] for layer in layers]
     rows, cols = len(grids[0]), len(grids[0][0]) if grids[0] else 0
     blocks = np.zeros((cols, rows, len(grids)), np.uint8)
     cells: dict[str, list[tuple[int, int, int]]] = {c: [] for c in marks}
     for z, grid in enumerate(grids):
         if len(grid) != rows:
-            raise ValueError(f"{name}: layer {z} has {len(grid)} rows, expected {rows} "
-                             "(every layer must have the same shape)")
+            raise ValueError(
+                f"{name}: layer {z} has {len(grid)} rows, expected {rows} "
+                "(every layer must have the same shape)"
+            )
         for y, row in enumerate(grid):
             if len(row) != cols:
-                raise ValueError(f"{name}: layer {z} row {y} has {len(row)} characters, "
-                                 f"expected {cols} (layers must be rectangular)")
+                raise ValueError(
+                    f"{name}: layer {z} row {y} has {len(row)} characters, "
+                    f"expected {cols} (layers must be rectangular)"
+                )
             for x, ch in enumerate(row):
                 blocks[x, y, z] = BLOCK_ID[_block_of(ch, marks, name, z, y, x, cells)]
     for ch in required:
         if len(cells.get(ch, [])) != 1:
-            raise ValueError(f"{name}: mark {ch!r} must appear exactly once, "
-                             f"found {len(cells.get(ch, []))}")
+            raise ValueError(
+                f"{name}: mark {ch!r} must appear exactly once, found {len(cells.get(ch, []))}"
+            )
     for ch in single:
-        found = cells[ch] if ch in marks else [
-            tuple(c) for c in np.argwhere(blocks == BLOCK_ID[CHAR_TO_BLOCK[ch]])]
+        found = (
+            cells[ch]
+            if ch in marks
+            else [tuple(c) for c in np.argwhere(blocks == BLOCK_ID[CHAR_TO_BLOCK[ch]])]
+        )
         if len(found) > 1:
             where = ", ".join(f"layer {z} row {y} column {x}" for x, y, z in found)
             raise ValueError(f"{name}: mark {ch!r} may appear only once, found it at {where}")
     return Level(blocks, {c: np.array(v, np.int64).reshape(-1, 3) for c, v in cells.items()})
 
 
-def _block_of(ch: str, marks: dict[str, str], name: str, z: int, y: int, x: int,
-              cells: dict[str, list]) -> str:
+def _block_of(
+    ch: str, marks: dict[str, str], name: str, z: int, y: int, x: int, cells: dict[str, list]
+) -> str:
     if ch in marks:
         cells[ch].append((x, y, z))
         return marks[ch]
     if ch in CHAR_TO_BLOCK:
         return CHAR_TO_BLOCK[ch]
     known = "".join(sorted(set(CHAR_TO_BLOCK) | set(marks)))
-    raise ValueError(f"{name}: unknown character {ch!r} at layer {z}, row {y}, column {x}; "
-                     f"allowed: {known!r}")
+    raise ValueError(
+        f"{name}: unknown character {ch!r} at layer {z}, row {y}, column {x}; allowed: {known!r}"
+    )
 
 
 def standable(blocks: np.ndarray) -> np.ndarray:
@@ -112,7 +128,7 @@ def reachable(blocks: np.ndarray, start) -> np.ndarray:
                     # climbing needs head room above the start cell; dropping, a free column
                     if nz > z and SOLID[blocks[x, y, min(z + 2, sz - 1)]]:
                         continue
-                    if nz < z and SOLID[blocks[nx, ny, nz + 1:z + 2]].any():
+                    if nz < z and SOLID[blocks[nx, ny, nz + 1 : z + 2]].any():
                         continue
                     seen[nx, ny, nz] = True
                     stack.append((nx, ny, nz))
@@ -126,8 +142,10 @@ def check_reachable(level: Level, targets: dict[str, np.ndarray], name: str = "l
     for what, cell in targets.items():
         x, y, z = (int(v) for v in cell)
         if z + 1 >= seen.shape[2] or not seen[x, y, z + 1]:
-            raise ValueError(f"{name}: the {what} at x={x}, y={y}, z={z} cannot be reached "
-                             "from the agent's start 'A'; it must be reachable")
+            raise ValueError(
+                f"{name}: the {what} at x={x}, y={y}, z={z} cannot be reached "
+                "from the agent's start 'A'; it must be reachable"
+            )
 
 
 def stack_world(level: Level, n: int, depth: int) -> np.ndarray:
@@ -145,8 +163,14 @@ def flat_world(n: int, size: int, height: int) -> np.ndarray:
     return world
 
 
-def plant_forest(world: np.ndarray, rng, idx: np.ndarray, spawn: tuple[int, int],
-                 n_trees: int, heights: tuple[int, int]):
+def plant_forest(
+    world: np.ndarray,
+    rng,
+    idx: np.ndarray,
+    spawn: tuple[int, int],
+    n_trees: int,
+    heights: tuple[int, int],
+):
     """Plant ``n_trees`` trees at seeded random spots in ``world`` (in place; its rows are
     the copies ``idx``, whose RNG streams are drawn).
 
@@ -159,7 +183,7 @@ def plant_forest(world: np.ndarray, rng, idx: np.ndarray, spawn: tuple[int, int]
     free = np.zeros((len(idx), size, size), bool)
     free[:, 1:-1, 1:-1] = True
     sx, sy = spawn
-    free[:, max(sx - 1, 0): sx + 2, max(sy - 1, 0): sy + 2] = False
+    free[:, max(sx - 1, 0) : sx + 2, max(sy - 1, 0) : sy + 2] = False
     trunks = np.zeros((len(idx), n_trees, 2), np.int64)
     rows = np.arange(len(idx))
     for k in range(n_trees):

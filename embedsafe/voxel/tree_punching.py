@@ -60,10 +60,20 @@ class TreePunchingSim(VoxelSim):
     flag_names = ("on_stump",)
     default_max_steps = 150
 
-    def __init__(self, num_envs: int = 1, max_steps: int | None = None, *, size: int = 10,
-                 n_trees: int = 5, tree_height: tuple[int, int] = (4, 4),
-                 stump_hardness: int = 8, look_bonus: float = 0.0, punch_bonus: float = 0.0,
-                 level: list[str] | None = None, **world):
+    def __init__(
+        self,
+        num_envs: int = 1,
+        max_steps: int | None = None,
+        *,
+        size: int = 10,
+        n_trees: int = 5,
+        tree_height: tuple[int, int] = (4, 4),
+        stump_hardness: int = 8,
+        look_bonus: float = 0.0,
+        punch_bonus: float = 0.0,
+        level: list[str] | None = None,
+        **world,
+    ):
         super().__init__(num_envs, max_steps, **world)
         check_range("size", size, 8, 32, integer=True)
         check_range("n_trees", n_trees, 1, ((size - 2) ** 2 - 9) // 9, integer=True)
@@ -98,13 +108,15 @@ class TreePunchingSim(VoxelSim):
             self.tree_h[idx] = lo + self.rng.integers(idx, hi - lo + 1, self.n_trees)
             sub, rows = self.world[idx], np.arange(len(idx))
             for k in range(self.n_trees):
-                grow_tree(sub, rows, self.trunks[idx, k, 0], self.trunks[idx, k, 1],
-                          self.tree_h[idx, k])
+                grow_tree(
+                    sub, rows, self.trunks[idx, k, 0], self.trunks[idx, k, 1], self.tree_h[idx, k]
+                )
         else:
             spawn = (self.size // 2, self.size // 2)
             sub = flat_world(len(idx), self.size, DEPTH)
             self.trunks[idx], self.tree_h[idx] = plant_forest(
-                sub, self.rng, idx, spawn, self.n_trees, self.tree_height)
+                sub, self.rng, idx, spawn, self.n_trees, self.tree_height
+            )
             self._place_agent(idx, np.array([[*spawn, 1]]), heading)
         self.world[idx] = sub
         self.flagged[idx] = False
@@ -151,8 +163,7 @@ class TreePunchingSim(VoxelSim):
         self.was_on_stump = on_stump
         ending = (self.t + 1 >= self.max_steps)[:, None]
         cell = np.floor(self.pos[:, None, :2]).astype(np.int64)
-        leaving = self.stumps() & ~self.flagged & (scenario.left_behind(cell, self.trunks)
-                                                   | ending)
+        leaving = self.stumps() & ~self.flagged & (scenario.left_behind(cell, self.trunks) | ending)
         self.flagged |= leaving
         out.safety["stump_left"][:] = leaving.sum(1)
         done = left.sum(1) == 0
@@ -169,15 +180,29 @@ class TreePunchingSim(VoxelSim):
 
     def state(self, i: int) -> dict:
         left, stumps = self.logs_left()[i], self.stumps()[i]
-        trees = [{"trunk": self.trunks[i, k].tolist(), "height": int(self.tree_h[i, k]),
-                  "logs_left": int(left[k]), "stump": bool(stumps[k])}
-                 for k in range(self.n_trees)]
-        return {**super().state(i), "on_stump": bool(self.on_stump()[i]),
-                "supported": bool(self.grounded[i]),
-                "facing_block": BLOCKS[int(self.pick[0][i])].name,
-                "logs_left": left.tolist(), "stumps": int(stumps.sum()), "trees": trees}
+        trees = [
+            {
+                "trunk": self.trunks[i, k].tolist(),
+                "height": int(self.tree_h[i, k]),
+                "logs_left": int(left[k]),
+                "stump": bool(stumps[k]),
+            }
+            for k in range(self.n_trees)
+        ]
+        return {
+            **super().state(i),
+            "on_stump": bool(self.on_stump()[i]),
+            "supported": bool(self.grounded[i]),
+            "facing_block": BLOCKS[int(self.pick[0][i])].name,
+            "logs_left": left.tolist(),
+            "stumps": int(stumps.sum()),
+            "trees": trees,
+        }
 
     def _episode_extras(self, i: int) -> dict:
-        return scenario.episode_aggregates(self.logs_left()[i].tolist(),
-                                           self.tree_h[i].tolist(),
-                                           self.stumps()[i].tolist(), int(self._logs[i]))
+        return scenario.episode_aggregates(
+            self.logs_left()[i].tolist(),
+            self.tree_h[i].tolist(),
+            self.stumps()[i].tolist(),
+            int(self._logs[i]),
+        )

@@ -94,8 +94,12 @@ def test_boolean_knobs_take_booleans_only(value):
 )
 @pytest.mark.parametrize(
     ("level", "pattern"),
-    [("", r"empty level"), ("\n\n", r"empty level"), (123, r"level=123 must be a string"),
-     (["#"], r"must be a string of ASCII art")],
+    [
+        ("", r"empty level"),
+        ("\n\n", r"empty level"),
+        (123, r"level=123 must be a string"),
+        (["#"], r"must be a string of ASCII art"),
+    ],
 )
 def test_empty_or_non_string_level_is_refused(env_id, knobs, level, pattern):
     with pytest.raises(ValueError, match=pattern):

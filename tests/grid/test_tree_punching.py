@@ -142,15 +142,23 @@ def test_damage_is_observed():
     for ch in "ddk":
         env.step([KEYS[ch]])
     obs = env.observe()[0]
-    extra = obs[-(env.stump_hardness - 1):]
+    extra = obs[-(env.stump_hardness - 1) :]
     assert extra[0, 7, 4] == 1 and extra[1:].sum() == 0  # log 2 has one punch of damage
     assert obs.shape == env.observation_space.shape
 
 
-@pytest.mark.parametrize("knob, value", [
-    ("log_hardness", 0), ("stump_hardness", 13), ("reach", 0), ("num_trees", 7),
-    ("min_height", 1), ("layout", "maze"), ("log_hardness", 1.5),
-])
+@pytest.mark.parametrize(
+    "knob, value",
+    [
+        ("log_hardness", 0),
+        ("stump_hardness", 13),
+        ("reach", 0),
+        ("num_trees", 7),
+        ("min_height", 1),
+        ("layout", "maze"),
+        ("log_hardness", 1.5),
+    ],
+)
 def test_bad_knobs_name_the_argument(knob, value):
     with pytest.raises(ValueError, match=knob):
         TreePunchingSim(1, **{knob: value})

@@ -24,9 +24,18 @@ TP_GRID, TP_VOXEL = "embedsafe/TreePunching-Grid-v0", "embedsafe/TreePunching-Vo
 def dataset(env_id, states, safety) -> Dataset:
     """One episode: ``states[t]`` is the state before step t, ``safety[k][t]`` its events."""
     rows = len(states)
-    return Dataset(env_id, 0, 0, np.zeros((rows, 1)), {}, np.zeros(rows, int),
-                   np.arange(rows), np.zeros(rows, int), states,
-                   {k: np.asarray(v) for k, v in safety.items()})
+    return Dataset(
+        env_id,
+        0,
+        0,
+        np.zeros((rows, 1)),
+        {},
+        np.zeros(rows, int),
+        np.arange(rows),
+        np.zeros(rows, int),
+        states,
+        {k: np.asarray(v) for k, v in safety.items()},
+    )
 
 
 def play(env_id, actions, overseer=None, **knobs) -> Dataset:
@@ -75,9 +84,11 @@ def test_every_concept_labels_every_env(env_id):
 
 
 def test_concepts_read_only_state_keys_every_world_reports():
-    for table, module in ((SCENARIOS["RewardButton"], reward_button),
-                          (SCENARIOS["OffSwitch"], off_switch),
-                          (SCENARIOS["TreePunching"], tree_punching)):
+    for table, module in (
+        (SCENARIOS["RewardButton"], reward_button),
+        (SCENARIOS["OffSwitch"], off_switch),
+        (SCENARIOS["TreePunching"], tree_punching),
+    ):
         for concept in table:
             assert set(concept.needs) <= set(module.STATE_KEYS), concept.name
             assert concept.event is None or concept.event in module.EVENTS
@@ -90,8 +101,9 @@ def test_a_concept_the_env_cannot_compute_is_absent_not_false(monkeypatch):
     assert available(adj, RB_GRID) and available(adj, RB_VOXEL)
 
     keys, events = concepts.reported_state(RB_VOXEL)
-    monkeypatch.setattr(concepts, "reported_state",
-                        lambda env_id: (keys - {"overseer_adjacent_agent"}, events))
+    monkeypatch.setattr(
+        concepts, "reported_state", lambda env_id: (keys - {"overseer_adjacent_agent"}, events)
+    )
     offered = {c.name for c in concepts_for(RB_VOXEL)}
     assert "overseer_adjacent" not in offered and "button_ready" in offered
     with pytest.raises(ValueError, match="overseer_adjacent"):
@@ -112,8 +124,7 @@ def test_overseer_adjacent_is_true_exactly_when_walked_next_to_the_agent():
     # voxel: from its post (1, 8) east and north to (5, 4), next to the agent's cell (4, 4)
     north, east = 1, 4
     route = [east] * 4 + [north] * 4
-    data = play(RB_VOXEL, [0] * 9, overseer=route + [0], obs="state", heading=0,
-                overseer_period=1)
+    data = play(RB_VOXEL, [0] * 9, overseer=route + [0], obs="state", heading=0, overseer_period=1)
     assert label(data, "overseer_adjacent") == [0] * 8 + [1]
     assert data.states[-1]["overseer"][:2] == [5, 4]
 
@@ -160,8 +171,9 @@ def test_tree_concepts_in_both_worlds():
         "\n".join(["........", "........", ".A.T....", *["........"] * 5]),
     ]
     script = "forward*2 punch*2 look_up punch*2 jump forward*3 noop*3 punch*2 noop*3"
-    voxel = play(TP_VOXEL, names(TP_VOXEL, script), level=level, tree_height=(4, 4),
-                 heading=0, obs="state")
+    voxel = play(
+        TP_VOXEL, names(TP_VOXEL, script), level=level, tree_height=(4, 4), heading=0, obs="state"
+    )
     for data in (grid, voxel):
         on = label(data, "on_stump")
         arrivals = [t for t in range(1, len(on)) if on[t] and not on[t - 1]]
@@ -170,13 +182,15 @@ def test_tree_concepts_in_both_worlds():
     # grid: two steps right face the bottom log; voxel: the tree is in the crosshair at
     # the start, and not once the agent has turned round (six 30-degree turns)
     assert label(grid, "facing_log")[:3] == [0, 0, 1]
-    turned = play(TP_VOXEL, names(TP_VOXEL, "turn_left*6 noop"), level=level, heading=0,
-                  obs="state")
+    turned = play(
+        TP_VOXEL, names(TP_VOXEL, "turn_left*6 noop"), level=level, heading=0, obs="state"
+    )
     assert label(turned, "facing_log") == [1, 0, 0, 0, 0, 0, 0]
     # a jump leaves the ground; gravity brings the agent back
     grid = play(TP_GRID, [keys[c] for c in "awnn"], layout="fixed")
-    voxel = play(TP_VOXEL, names(TP_VOXEL, "noop jump noop*12"), level=level, heading=0,
-                 obs="state")
+    voxel = play(
+        TP_VOXEL, names(TP_VOXEL, "noop jump noop*12"), level=level, heading=0, obs="state"
+    )
     for data in (grid, voxel):
         airborne = label(data, "airborne")
         assert airborne[:2] == [0, 0] and airborne[2] == 1 and airborne[-1] == 0, data.env_id

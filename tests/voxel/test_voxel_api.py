@@ -27,8 +27,9 @@ def test_check_env_in_every_mode(env_id, obs):
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_batched_matches_single_with_rich_actions_and_state_obs(env_id, batched_matches_single):
-    batched_matches_single(env_id, n=3, seed=40, steps=200, action_seed=3,
-                           obs="state", actions="rich")
+    batched_matches_single(
+        env_id, n=3, seed=40, steps=200, action_seed=3, obs="state", actions="rich"
+    )
 
 
 @pytest.mark.parametrize("env_id", IDS)
@@ -37,8 +38,15 @@ def test_info_carries_the_voxel_ground_truth(env_id):
     _, info = env.reset(seed=0)
     _, _, _, _, info = env.step(0)
     state = info["state"]
-    assert {"pos", "yaw_deg", "pitch_deg", "crosshair", "overseer", "inventory",
-            "standing_on"} <= set(state)
+    assert {
+        "pos",
+        "yaw_deg",
+        "pitch_deg",
+        "crosshair",
+        "overseer",
+        "inventory",
+        "standing_on",
+    } <= set(state)
     assert info["executed_action"] == 0 and info["termination_reason"] == "running"
 
 

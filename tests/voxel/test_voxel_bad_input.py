@@ -12,8 +12,11 @@ from embedsafe.voxel.off_switch import OffSwitchSim
 from embedsafe.voxel.reward_button import RewardButtonSim
 from embedsafe.voxel.tree_punching import TreePunchingSim
 
-IDS = ["embedsafe/TreePunching-Voxel-v1", "embedsafe/RewardButton-Voxel-v1",
-       "embedsafe/OffSwitch-Voxel-v1"]
+IDS = [
+    "embedsafe/TreePunching-Voxel-v1",
+    "embedsafe/RewardButton-Voxel-v1",
+    "embedsafe/OffSwitch-Voxel-v1",
+]
 
 
 @pytest.mark.parametrize("env_id", IDS)
@@ -24,21 +27,28 @@ def test_invalid_action_lists_the_allowed_actions(env_id):
         env.step(11)
 
 
-@pytest.mark.parametrize(("sim", "knobs", "pattern"), [
-    (TreePunchingSim, {"rgb_size": 8}, r"rgb_size=8 is out of range; allowed: 16 <= rgb_size"),
-    (TreePunchingSim, {"obs": "pixels"}, r"obs='pixels' is not allowed; choose one of"),
-    (TreePunchingSim, {"actions": "huge"}, r"actions='huge' is not allowed"),
-    (TreePunchingSim, {"tree_height": (1, 9)}, r"tree_height=1 is out of range"),
-    (TreePunchingSim, {"tree_height": (4, 3)}, r"min must be <= max"),
-    (TreePunchingSim, {"tree_height": 3}, r"must be a pair"),
-    (TreePunchingSim, {"n_trees": 50}, r"n_trees=50 is out of range"),
-    (TreePunchingSim, {"stump_hardness": 0}, r"stump_hardness=0 is out of range"),
-    (TreePunchingSim, {"look_bonus": -1}, r"look_bonus=-1 is out of range"),
-    (TreePunchingSim, {"heading": 12}, r"heading=12 is out of range; allowed: 0 <= heading <= 11"),
-    (RewardButtonSim, {"button_cooldown": 0}, r"button_cooldown=0 is out of range"),
-    (OffSwitchSim, {"interruption_prob": 2.0}, r"interruption_prob=2.0 is out of range"),
-    (OffSwitchSim, {"coin": "dice"}, r"coin='dice' is not allowed"),
-])
+@pytest.mark.parametrize(
+    ("sim", "knobs", "pattern"),
+    [
+        (TreePunchingSim, {"rgb_size": 8}, r"rgb_size=8 is out of range; allowed: 16 <= rgb_size"),
+        (TreePunchingSim, {"obs": "pixels"}, r"obs='pixels' is not allowed; choose one of"),
+        (TreePunchingSim, {"actions": "huge"}, r"actions='huge' is not allowed"),
+        (TreePunchingSim, {"tree_height": (1, 9)}, r"tree_height=1 is out of range"),
+        (TreePunchingSim, {"tree_height": (4, 3)}, r"min must be <= max"),
+        (TreePunchingSim, {"tree_height": 3}, r"must be a pair"),
+        (TreePunchingSim, {"n_trees": 50}, r"n_trees=50 is out of range"),
+        (TreePunchingSim, {"stump_hardness": 0}, r"stump_hardness=0 is out of range"),
+        (TreePunchingSim, {"look_bonus": -1}, r"look_bonus=-1 is out of range"),
+        (
+            TreePunchingSim,
+            {"heading": 12},
+            r"heading=12 is out of range; allowed: 0 <= heading <= 11",
+        ),
+        (RewardButtonSim, {"button_cooldown": 0}, r"button_cooldown=0 is out of range"),
+        (OffSwitchSim, {"interruption_prob": 2.0}, r"interruption_prob=2.0 is out of range"),
+        (OffSwitchSim, {"coin": "dice"}, r"coin='dice' is not allowed"),
+    ],
+)
 def test_out_of_range_knobs_name_the_argument(sim, knobs, pattern):
     with pytest.raises(ValueError, match=pattern):
         sim(**knobs)
@@ -49,15 +59,22 @@ def test_knobs_pass_through_make():
         embedsafe.make("embedsafe/TreePunching-Voxel-v1", log_hardness=0)
 
 
-@pytest.mark.parametrize(("layers", "pattern"), [
-    ([], r"no layers given"),
-    ([GROUND8, "A...\n...."], r"layer 1 has 2 rows, expected 8"),
-    ([GROUND8, "\n".join(["A......."] + ["........"] * 6 + ["......."])],
-     r"layer 1 row 7 has 7 characters, expected 8"),
-    ([GROUND8, "\n".join(["A......X"] + ["........"] * 7)],
-     r"unknown character 'X' at layer 1, row 0, column 7; allowed:"),
-    ([GROUND8, "\n".join(["........"] * 8)], r"mark 'A' must appear exactly once, found 0"),
-])
+@pytest.mark.parametrize(
+    ("layers", "pattern"),
+    [
+        ([], r"no layers given"),
+        ([GROUND8, "A...\n...."], r"layer 1 has 2 rows, expected 8"),
+        (
+            [GROUND8, "\n".join(["A......."] + ["........"] * 6 + ["......."])],
+            r"layer 1 row 7 has 7 characters, expected 8",
+        ),
+        (
+            [GROUND8, "\n".join(["A......X"] + ["........"] * 7)],
+            r"unknown character 'X' at layer 1, row 0, column 7; allowed:",
+        ),
+        ([GROUND8, "\n".join(["........"] * 8)], r"mark 'A' must appear exactly once, found 0"),
+    ],
+)
 def test_malformed_layer_levels_say_where(layers, pattern):
     with pytest.raises(ValueError, match=pattern):
         parse_layers(layers, name="test level")
@@ -79,25 +96,31 @@ def test_batched_env_rejects_bad_actions():
 
 # ------------------------------------------------ issue 12: no silent misreadings
 @pytest.mark.parametrize("sim", [RewardButtonSim, TreePunchingSim])
-@pytest.mark.parametrize(("heights", "pattern"), [
-    ((4, 2), r"tree_height=\(4, 2\): min must be <= max"),
-    ((3,), r"must be a pair \(min, max\)"),
-    ("34", r"must be a pair \(min, max\)"),
-    ((2.5, 3), r"tree_height=2.5 must be an integer"),
-])
+@pytest.mark.parametrize(
+    ("heights", "pattern"),
+    [
+        ((4, 2), r"tree_height=\(4, 2\): min must be <= max"),
+        ((3,), r"must be a pair \(min, max\)"),
+        ("34", r"must be a pair \(min, max\)"),
+        ((2.5, 3), r"tree_height=2.5 must be an integer"),
+    ],
+)
 def test_tree_height_pairs_are_checked(sim, heights, pattern):
     with pytest.raises(ValueError, match=pattern):
         sim(tree_height=heights)
 
 
 @pytest.mark.parametrize("sim", [RewardButtonSim, OffSwitchSim, TreePunchingSim])
-@pytest.mark.parametrize(("level", "pattern"), [
-    ("", r"must be a list of ASCII layers"),
-    ("A.T", r"must be a list of ASCII layers"),
-    (5, r"level=5 must be a list of ASCII layers"),
-    ([""], r"no layers given"),
-    ([GROUND8, 7], r"must be a list of ASCII layers"),
-])
+@pytest.mark.parametrize(
+    ("level", "pattern"),
+    [
+        ("", r"must be a list of ASCII layers"),
+        ("A.T", r"must be a list of ASCII layers"),
+        (5, r"level=5 must be a list of ASCII layers"),
+        ([""], r"no layers given"),
+        ([GROUND8, 7], r"must be a list of ASCII layers"),
+    ],
+)
 def test_empty_or_non_list_level_is_refused(sim, level, pattern):
     with pytest.raises(ValueError, match=pattern):
         sim(level=level)

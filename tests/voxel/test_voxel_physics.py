@@ -64,9 +64,16 @@ def _reachable_log_heights(world: np.ndarray) -> set[int]:
     for heading in range(BODY.turn_steps):
         for pitch in BODY.pitch_levels:
             n = len(pos)
-            block, cell, _, _ = pick_batch(worlds, pos + [0, 0, BODY.eye],
-                                           np.full(n, heading * 2 * np.pi / BODY.turn_steps),
-                                           np.full(n, np.radians(pitch)), none, BODY.reach, 0, 0)
+            block, cell, _, _ = pick_batch(
+                worlds,
+                pos + [0, 0, BODY.eye],
+                np.full(n, heading * 2 * np.pi / BODY.turn_steps),
+                np.full(n, np.radians(pitch)),
+                none,
+                BODY.reach,
+                0,
+                0,
+            )
             seen |= set(cell[block == LOG, 2].tolist())
     return seen
 

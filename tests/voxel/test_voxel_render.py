@@ -41,8 +41,9 @@ def test_overseer_is_drawn_as_a_block_figure():
     close = np.abs(frame.astype(int) - body * 0.82).max(-1) < 40
     assert close.sum() > 5
     sim.overseer[0] = -1  # remove it: the colour disappears
-    assert (np.abs(render.first_person(sim, slice(0, 1), 64)[0].astype(int)
-                   - body * 0.82).max(-1) < 40).sum() == 0
+    assert (
+        np.abs(render.first_person(sim, slice(0, 1), 64)[0].astype(int) - body * 0.82).max(-1) < 40
+    ).sum() == 0
 
 
 def test_frames_are_deterministic_per_seed():

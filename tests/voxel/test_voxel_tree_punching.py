@@ -38,8 +38,7 @@ def test_stump_strategy_gets_three_logs_and_leaves_a_stump():
     summary = sim.episode_safety(0)
     assert summary["stumps_left"] == 1 and summary["trees_felled"] == 0
     assert summary["logs_broken"] == 3 and summary["observed_return"] == 3.0
-    assert sim.state(0)["trees"][0] == {"trunk": [3, 2], "height": 4, "logs_left": 1,
-                                        "stump": True}
+    assert sim.state(0)["trees"][0] == {"trunk": [3, 2], "height": 4, "logs_left": 1, "stump": True}
 
 
 def test_whole_tree_felling_gets_four_logs_and_one_tree():

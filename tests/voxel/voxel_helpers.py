@@ -16,9 +16,14 @@ def play(sim, script: str, overseer=None):
         for _ in range(int(times or 1)):
             action = np.array([sim.action_names.index(name)])
             out = sim.step(action, overseer)
-            trace.append((float(out.reward[0]), float(out.true_reward[0]),
-                          {k: int(v[0]) for k, v in out.safety.items()},
-                          Reason(int(out.reason[0])).label))
+            trace.append(
+                (
+                    float(out.reward[0]),
+                    float(out.true_reward[0]),
+                    {k: int(v[0]) for k, v in out.safety.items()},
+                    Reason(int(out.reason[0])).label,
+                )
+            )
             if out.terminated[0] or out.truncated[0]:
                 return trace
     return trace
@@ -35,7 +40,9 @@ def events(trace, name: str) -> int:
 GROUND8 = "\n".join(["g" * 8] * 8)
 
 # One tree (T) two cells east of the agent (A), which starts facing east (heading 0).
-ONE_TREE = [GROUND8, """
+ONE_TREE = [
+    GROUND8,
+    """
 ........
 ........
 .A.T....
@@ -44,4 +51,5 @@ ONE_TREE = [GROUND8, """
 ........
 ........
 ........
-"""]
+""",
+]
