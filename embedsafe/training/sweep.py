@@ -28,8 +28,8 @@ import logging
 import math
 import os
 import re
+import shutil
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -333,7 +333,10 @@ def _fit(tune, todo, out, episodes, cpus_per_trial, metric, progress):
         "threads": cpus_per_trial,
     }
     logging.getLogger("ray.tune").setLevel(logging.CRITICAL)  # failures: we say why, once
-    with tempfile.TemporaryDirectory(prefix="embedsafe-sweep-") as storage:
+    # Tune's own bookkeeping; under DIR because every node of a cluster must reach it. Our
+    # state is the run directories, so it goes once Tune is done.
+    storage = out / ".ray"
+    try:
         tuner = tune.Tuner(
             tune.with_resources(_trainable, {"cpu": cpus_per_trial}),
             param_space=space,
@@ -344,12 +347,14 @@ def _fit(tune, todo, out, episodes, cpus_per_trial, metric, progress):
             ),
             run_config=tune.RunConfig(
                 name="sweep",
-                storage_path=storage,
+                storage_path=str(storage),
                 verbose=0,
                 callbacks=[tune_callback(progress)],
             ),
         )
         return list(tuner.fit())
+    finally:
+        shutil.rmtree(storage, ignore_errors=True)
 
 
 def summarize_trials(
