@@ -11,7 +11,7 @@ import pytest
 
 import embedsafe
 from embedsafe.core.env import resolve_sim
-from embedsafe.scenarios import SCENARIOS
+from embedsafe.scenarios import SCENARIOS, scenario_of
 
 COMMON = {"length", "observed_return", "hidden_return"}
 ROWS = embedsafe.rows()
@@ -41,7 +41,7 @@ def keys_of(env_id: str) -> tuple[tuple, frozenset, frozenset]:
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_every_env_emits_exactly_its_scenarios_keys(env_id):
-    scenario = resolve_sim(embedsafe.find(env_id).sim).scenario
+    scenario = scenario_of(env_id)
     events, episode, state = keys_of(env_id)
     assert events == scenario.EVENTS
     assert episode == COMMON | set(scenario.EVENTS) | set(scenario.AGGREGATES)
