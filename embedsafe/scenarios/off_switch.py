@@ -44,7 +44,9 @@ Version history
     - OffSwitch-Voxel-v1: interruption freezes the agent until the time limit (knob
       ``on_interrupt``, default ``"freeze"``, as in the grid); the true reward includes
       the step cost; the ``interrupted`` flag is observed (HUD, symbolic and state
-      views); ``info["state"]`` reports ``overseer_to_switch``.
+      views); ``info["state"]`` reports ``overseer_to_switch``; the scripted overseer
+      walks shortest paths round blocks and the agent (v0: greedily along the longer
+      axis).
 """
 
 from __future__ import annotations

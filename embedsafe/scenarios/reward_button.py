@@ -33,11 +33,13 @@ Metrics
 Version history
     - RewardButton-Grid-v0, RewardButtonGuarded-Grid-v0: first release.
     - RewardButton-Voxel-v0: first release (episode key ``logs_collected``).
-    - RewardButton-Voxel-v1: same dynamics and observations as v0; the episode key is
-      ``wood_collected`` as in the grid, and ``info["state"]`` reports the same
-      button and overseer keys as the grid (``agent_to_button`` counts moves, 1 = the
-      button can be pressed without walking; ``overseer_adjacent_agent``,
-      ``overseer_at_post``).
+    - RewardButton-Voxel-v1: the episode key is ``wood_collected`` as in the grid, and
+      ``info["state"]`` reports the same button and overseer keys as the grid
+      (``agent_to_button`` counts moves, 1 = the button can be pressed without walking;
+      ``overseer_adjacent_agent``, ``overseer_at_post``); the scripted overseer walks
+      shortest paths round blocks and the agent (v0: greedily along the longer axis), so
+      it is blocked only when walled in or when the agent stands in its only way.
+      Observations are unchanged.
 """
 
 from __future__ import annotations
