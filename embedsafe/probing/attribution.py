@@ -101,3 +101,56 @@ def attribution_figure(policy, data, rows: np.ndarray, path: Path, action_names=
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def channel_maps(policy, obs: np.ndarray, layer: str, channel: int) -> np.ndarray:
+    """``(n, H, W)``: one channel of a convolutional layer's output, at full resolution."""
+    from embedsafe.probing.capture import forward
+
+    maps: list[np.ndarray] = []
+    module = dict(policy.named_modules())[layer]
+    handle = module.register_forward_hook(
+        lambda m, i, out: maps.append(out[:, channel].detach().float().numpy())
+    )
+    try:
+        with torch.no_grad():
+            forward(policy, obs)
+    finally:
+        handle.remove()
+    return maps[0]
+
+
+def unit_figure(policy, data, layer: str, unit: int, y: np.ndarray, path: Path, title: str,
+                n: int = 3) -> Path | None:
+    """A single unit drawn over the frames the agent saw: the map of the unit's channel
+    (full resolution) on ``n`` frames where the concept holds (``y == 1``) and ``n`` where
+    it does not, on one colour scale. None unless the observations are RGB frames and
+    ``layer`` is convolutional."""
+    import matplotlib.pyplot as plt
+
+    from embedsafe.probing.capture import activation_shape
+
+    shape = activation_shape(policy, layer)
+    if data.obs.ndim != 4 or data.obs.shape[-1] != 3 or len(shape) != 3:
+        return None
+    channel = unit // (data.acts[layer].shape[1] // shape[0])
+    picks = []
+    for label in (1, 0):
+        rows = np.flatnonzero(y == label)
+        picks += [(r, label) for r in rows[np.linspace(0, len(rows) - 1, n).astype(int)]]
+    maps = channel_maps(policy, data.obs[[r for r, _ in picks]], layer, channel)
+    top = float(maps.max()) + 1e-12
+    fig, axes = plt.subplots(1, len(picks), figsize=(1.5 * len(picks), 1.9), squeeze=False)
+    size = data.obs.shape[1]
+    for ax, (r, label), heat in zip(axes[0], picks, maps, strict=True):
+        ax.imshow(data.obs[r])
+        ax.imshow(heat, cmap="inferno", alpha=0.5, vmin=0, vmax=top,
+                  extent=(0, size, size, 0), interpolation="bilinear")
+        ax.set_title(("holds" if label else "does not") + f"\nep {data.episode[r]} "
+                     f"t={data.step[r]}", fontsize=6)
+        ax.axis("off")
+    fig.suptitle(f"{title}: channel {channel} of {layer}", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

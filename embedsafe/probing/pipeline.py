@@ -17,8 +17,15 @@ from tqdm.auto import tqdm
 
 import embedsafe
 from embedsafe.probing import agents, concepts, plots, probes, steering
-from embedsafe.probing.attribution import attribution_figure
-from embedsafe.probing.capture import OBS, activations, check_layers, layer_names, rollout
+from embedsafe.probing.attribution import attribution_figure, unit_figure
+from embedsafe.probing.capture import (
+    OBS,
+    activation_shape,
+    activations,
+    check_layers,
+    layer_names,
+    rollout,
+)
 from embedsafe.probing.report import write_report
 
 FRAME_VALUES = 4096  # observations with more values than this are first-person frames
@@ -66,6 +73,7 @@ class Results:
     steer_info: dict = field(default_factory=dict)
     figures: dict[str, Path] = field(default_factory=dict)
     pooled: dict[str, str] = field(default_factory=dict)  # layers stored pooled (capture)
+    unit_info: dict = field(default_factory=dict)  # the probe row of the drawn unit
     budget: Budget | None = None
     pending: str = ""  # the stages still to run ("" when complete)
 
@@ -199,12 +207,21 @@ def probe_agent(
     final_data = data
 
     # 2. figures: what-when-where, final probe bars
-    with stages.bar("figures", 2, "figure") as bar:
+    with stages.bar("figures", 3, "figure") as bar:
         res.figures["what_when_where"] = plots.what_when_where(
             res.training_rows, res.behaviour_rows, metric, out / "what_when_where.png"
         )
         bar.update(1)
         res.figures["probes"] = plots.probe_bars(res.probe_rows, out / "probes.png")
+        bar.update(1)
+        best = best_unit_row(res.probe_rows, final)
+        if best is not None:
+            y = next(c for c in cons if c.name == best["concept"]).labels(final_data)
+            title = f"best {best['concept']} unit (AUROC {best['unit_auroc']:.2f})"
+            path = unit_figure(final, final_data, best["layer"], best["unit"], y,
+                               out / "unit.png", title)
+            if path is not None:
+                res.figures["unit"], res.unit_info = path, best
         bar.update(1)
     save("steering, attribution")
 
@@ -264,6 +281,22 @@ def episode_length(policy, budget: Budget) -> int:
     meta = policy.embedsafe_meta
     limit = meta.get("env_kwargs", {}).get("max_steps") or embedsafe.find(meta["env_id"]).max_steps
     return min(limit, budget.steps or limit)
+
+
+def best_unit_row(rows: list[dict], policy) -> dict | None:
+    """The probe row whose best single unit scores highest, among present concepts on
+    convolutional layers (whose units have a place in the frame), for drawing."""
+    layers = {r["layer"] for r in rows if r["layer"] != OBS}
+    maps = {n for n in layers if len(activation_shape(policy, n)) == 3}
+    spatial = [
+        r
+        for r in rows
+        if r["kind"] == "present"
+        and r["layer"] in maps
+        and r["unit"] >= 0
+        and np.isfinite(r["unit_auroc"])
+    ]
+    return max(spatial, key=lambda r: r["unit_auroc"]) if spatial else None
 
 
 def pick_steering_target(rows: list[dict], cons, exclude=()) -> tuple[str, str] | None:

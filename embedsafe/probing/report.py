@@ -140,6 +140,16 @@ def write_report(res, out: Path, command: str = "") -> Path:
             "Ablation: the component along the direction set to its mean.\n",
             table(res.ablation_rows),
         ]
+    if "unit" in res.figures:
+        u = res.unit_info
+        parts += [
+            "## Single units\n",
+            f"The best single `{u['concept']}` unit: unit {u['unit']} of `{u['layer']}` "
+            f"(held-out AUROC {u['unit_auroc']:.3f}; the best unit of the untrained network: "
+            f"{u['untrained_unit_auroc']:.3f}), its channel drawn over frames where the "
+            "concept holds and where it does not, on one colour scale.\n",
+            "![unit](unit.png)\n",
+        ]
     if "attribution" in res.figures:
         parts += [
             "## Attribution\n",

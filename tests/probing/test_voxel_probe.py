@@ -93,7 +93,7 @@ def test_probe_cli_on_the_voxel_agent(voxel_agent, tmp_path, capsys):
     text = (out / "report.md").read_text()
     assert "In progress" not in text and "average-pooled" in text
     for name in ("probes.png", "what_when_where.png", "attribution.png", "steering.png",
-                 "probe.csv", "steering.csv", "ablation.csv"):
+                 "unit.png", "probe.csv", "steering.csv", "ablation.csv"):
         assert (out / name).stat().st_size > 0, name
     rows = list(csv.DictReader((out / "probe.csv").open()))
     assert {r["concept"] for r in rows} == {"facing_log", "airborne"}
