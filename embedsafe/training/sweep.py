@@ -275,7 +275,7 @@ def run(
         print(f"{len(trials) - len(todo)} of {len(trials)} trials already done in {out}: kept")
     if not todo:
         return {}
-    ray, tune = _import_ray()
+    ray, tune = _import_ray(address)
     started = _init_ray(ray, address)
     try:
         with progress:
@@ -295,9 +295,12 @@ def run(
     return failures
 
 
-def _import_ray():
+def _import_ray(address: str | None = None):
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # Tune's own tables off: we draw ours
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # no per-trial logs
+    token = os.environ.get("RAY_AUTH_TOKEN") or (Path.home() / ".ray" / "auth_token").is_file()
+    if address and token:  # as `ray start` does when it finds a token (read at import)
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
     try:
         import ray
         from ray import tune
@@ -319,8 +322,13 @@ def _init_ray(ray, address: str | None) -> bool:
             ray.init(address="local", num_cpus=cpus or os.cpu_count(), include_dashboard=False,
                      object_store_memory=128 * 1024**2, **quiet)  # fmt: skip
     except (ConnectionError, RuntimeError) as err:
-        where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise ValueError(f"cannot start {where}: {one_line(err)}") from None
+        if not address:
+            raise ValueError(f"cannot start Ray here: {one_line(err)}") from None
+        raise ValueError(
+            f"cannot connect to the Ray cluster at {address}: {one_line(err)} (is `ray start "
+            "--head` running there? with token authentication, put its token, from `ray "
+            "get-auth-token` on the head, in ~/.ray/auth_token)"
+        ) from None
     return True
 
 

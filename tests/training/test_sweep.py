@@ -196,7 +196,7 @@ def test_sweep_on_local_ray_then_again_trains_nothing(tmp_path, monkeypatch, cap
 
     before = _checkpoints(tmp_path)
 
-    def no_ray():
+    def no_ray(address=None):
         raise AssertionError("Ray was started, but every trial was already done")
 
     monkeypatch.setattr(sweep_mod, "_import_ray", no_ray)
