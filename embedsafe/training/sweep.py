@@ -224,8 +224,8 @@ def _trainable(config: dict) -> None:
     metric = config["metric"]
 
     def on_window(row: dict) -> None:
-        figure = row.get(metric or headline_metric(row), math.nan)
-        tune.report({"step": int(row["step"]), "figure": float(figure)})
+        key = metric or headline_metric(row)
+        tune.report({"step": int(row["step"]), "figure": float(row.get(key, math.nan)), "key": key})
 
     try:
         result = train_and_evaluate(
@@ -236,8 +236,9 @@ def _trainable(config: dict) -> None:
         (run_dir / ERROR_FILE).write_text(traceback.format_exc())
         tune.report({"error": one_line(err)})
         return
-    figure = result["mean"].get(metric or headline_metric(result["mean"]), math.nan)
-    tune.report({"done": True, "step": int(result["num_timesteps"] or 0), "figure": figure})
+    key = metric or headline_metric(result["mean"])
+    figure, steps = result["mean"].get(key, math.nan), int(result["num_timesteps"] or 0)
+    tune.report({"done": True, "step": steps, "figure": figure, "key": key})
 
 
 def one_line(err: BaseException) -> str:
@@ -269,7 +270,7 @@ def run(
         if result is None:
             todo.append(trial)
         else:
-            key = metric or headline_metric(result["mean"])
+            progress.metric = key = metric or headline_metric(result["mean"])
             progress.kept(trial.name, result["mean"].get(key, math.nan))
     if display and len(todo) < len(trials):
         print(f"{len(trials) - len(todo)} of {len(trials)} trials already done in {out}: kept")

@@ -145,6 +145,7 @@ def tune_callback(progress: Progress):
 
         def on_trial_result(self, iteration, trials, trial, result, **info):
             name = trial.config["trial"]["name"]
+            progress.metric = progress.metric or result.get("key")  # the scenario's figure
             if result.get("error"):
                 progress.failed(name, result["error"])
             elif result.get("done"):
