@@ -1,4 +1,12 @@
-"""The smallest recipes that still train: shared by every test that runs PPO."""
+"""The smallest recipes that still train: shared by every test that runs PPO.
+
+A plain module (not ``conftest``): ``from conftest import`` picks whichever conftest was
+imported last, so it breaks when several test folders are run together.
+"""
+
+import embedsafe
+
+ALL_IDS = [row.id for row in embedsafe.rows()]
 
 
 def tiny_overrides(env_id: str) -> dict:

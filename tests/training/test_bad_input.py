@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 import torch
-from conftest import tiny_overrides
+from tiny_recipe import tiny_overrides
 
 from embedsafe.cli import main
 from embedsafe.training import RunDirExists, evaluate, load_agent, train

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import ALL_IDS, tiny_overrides
+from tiny_recipe import ALL_IDS, tiny_overrides
 
 from embedsafe.cli import main
 from embedsafe.training import evaluate, load_agent, train
