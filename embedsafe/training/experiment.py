@@ -61,7 +61,8 @@ def run_conditions(
     one dict per seed: the rollout ``history`` read back from the run (``derive`` may add
     metrics to each row), ``eval`` (the final evaluation), ``wall_s`` and ``steps``. Exits
     with the failed trials' reasons if any failed."""
-    from embedsafe.training.sweep import plan, run, safe_name, summarize_trials
+    from embedsafe.training.sweep import plan, safe_name, summarize_trials
+    from embedsafe.training.sweep_ray import run
 
     trials = {label: plan(seeds=seeds, prefix=safe_name(label), **spec)
               for label, spec in conditions.items()}  # fmt: skip

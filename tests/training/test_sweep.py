@@ -10,6 +10,7 @@ import pytest
 
 from embedsafe.cli import main
 from embedsafe.training import sweep as sweep_mod
+from embedsafe.training import sweep_ray
 from embedsafe.training.sweep import Trial, parse_grid, plan, sweep, train_and_evaluate
 from embedsafe.training.sweep_progress import Progress
 from embedsafe.training.sweep_summary import headline_metric, mean_ci, summarize, t975
@@ -142,7 +143,7 @@ def test_a_failing_trial_reports_one_line_and_keeps_its_traceback(tmp_path, monk
     monkeypatch.setitem(sys.modules, "ray.tune", tune)
     (trial,) = plan(OFF, {"env_kwargs.interruption_prob": [7]}, seeds=1, overrides=TINY)
     config = {"trial": vars(trial), "root": str(tmp_path), "episodes": 2, "metric": None}
-    sweep_mod._trainable({**config, "threads": 1})
+    sweep_ray._trainable({**config, "threads": 1})
     assert reports[-1]["error"].startswith("ValueError: interruption_prob=7")
     assert "Traceback" in (tmp_path / trial.name / sweep_mod.ERROR_FILE).read_text()
 
@@ -199,7 +200,7 @@ def test_sweep_on_local_ray_then_again_trains_nothing(tmp_path, monkeypatch, cap
     def no_ray(address=None):
         raise AssertionError("Ray was started, but every trial was already done")
 
-    monkeypatch.setattr(sweep_mod, "_import_ray", no_ray)
+    monkeypatch.setattr(sweep_ray, "_import_ray", no_ray)
     grid = {"env_kwargs.interruption_prob": [0.5]}
     again = sweep(OFF, tmp_path, grid=grid, seeds=2, timesteps=512, overrides=TINY, episodes=8)
     assert again[0]["seeds"] == 2 and _checkpoints(tmp_path) == before
