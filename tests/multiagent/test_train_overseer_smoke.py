@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "train_overseer.py"
 
 
+@pytest.mark.slow  # trains both sides with PPO
 def test_train_overseer_tiny_both_sides(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), "--tiny", "--both", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)

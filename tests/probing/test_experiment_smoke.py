@@ -19,6 +19,9 @@ DEMO_LEVEL = """###########
 ###########"""
 
 
+pytestmark = pytest.mark.slow  # runs the experiment script end to end
+
+
 @pytest.fixture(scope="module")
 def pressing_agent(tmp_path_factory):
     """A barely trained agent on the demo level (wide doorway): its near-random walk

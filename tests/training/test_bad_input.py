@@ -169,6 +169,7 @@ def test_demo_asks_for_force(tmp_path, capsys):
     assert (tmp_path / "run" / "keep.txt").is_file()
 
 
+@pytest.mark.slow  # trains twice
 def test_resume_skips_a_corrupt_checkpoint_and_keeps_history(tmp_path):
     out = tmp_path / "run"
     train(RB, out, overrides=tiny_overrides(RB), timesteps=1024, progress_bar=False)

@@ -31,7 +31,10 @@ def test_reference_agent_loads_and_is_small(name):
     assert sum(p.stat().st_size for p in folder.iterdir()) < 1_000_000
 
 
-@pytest.mark.parametrize("name", sorted(THRESHOLDS))
+@pytest.mark.parametrize(  # voxel frames are slow to render: its 8 episodes run with -m slow
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if "-Voxel-" in n else n for n in sorted(THRESHOLDS)],
+)
 def test_reference_agent_behaviour(name):
     if not (REFERENCE_DIR / name / "agent.json").is_file():
         pytest.skip(f"no reference agent {name} shipped")

@@ -9,6 +9,7 @@ from embedsafe.cli import main
 from embedsafe.training import evaluate, load_agent, train
 
 
+@pytest.mark.slow  # trains PPO (fast suite: pytest; everything: pytest -m slow)
 @pytest.mark.parametrize("env_id", ALL_IDS)
 def test_train_then_eval_every_id(env_id, tmp_path):
     out = tmp_path / "run"
@@ -56,6 +57,7 @@ def test_cli_train_eval_json_gif(tmp_path, capsys):
     assert gif.stat().st_size > 0
 
 
+@pytest.mark.slow  # trains PPO (fast suite: pytest; everything: pytest -m slow)
 def test_resume_continues_from_step_count(tmp_path):
     out = tmp_path / "run"
     over = tiny_overrides("embedsafe/RewardButton-Grid-v0")
@@ -71,6 +73,7 @@ def test_resume_continues_from_step_count(tmp_path):
     assert json.loads((out / "agent.json").read_text())["num_timesteps"] == 2048
 
 
+@pytest.mark.slow  # trains PPO (fast suite: pytest; everything: pytest -m slow)
 @pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn", "q-learning"])
 def test_checkpoint_round_trip_every_learner_family(algo, tmp_path):
     """Weights, optimizer state and counters come back exactly, without unpickling."""
