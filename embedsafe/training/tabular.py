@@ -46,16 +46,23 @@ class QTablePolicy(BasePolicy):
         self.optimizer = _NoOptimizer()
 
     # ---------------------------------------------------------------- table
-    def rows(self, obs: np.ndarray) -> np.ndarray:
-        """Table rows of a batch of observations, adding unseen ones (values 0)."""
+    def rows(self, obs: np.ndarray, add: bool = True) -> np.ndarray:
+        """Table rows of a batch of observations; unseen ones are added (values 0), or
+        with ``add=False`` reported as -1."""
         packed = np.packbits(obs.reshape(len(obs), -1).astype(bool), axis=1)
         out = np.empty(len(obs), np.int64)
         for i, row in enumerate(packed):
             key = row.tobytes()
-            if key not in self.index:
+            if add and key not in self.index:
                 self._add(key, row)
-            out[i] = self.index[key]
+            out[i] = self.index.get(key, -1)
         return out
+
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        """Q-values of table rows (zeros for -1, an unseen state)."""
+        if not len(self.q):
+            return np.zeros((len(rows), self.n_actions))
+        return np.where((rows >= 0)[:, None], self.q[np.maximum(rows, 0)], 0.0)
 
     def _add(self, key: bytes, row: np.ndarray) -> None:
         n = len(self.index)
@@ -72,17 +79,17 @@ class QTablePolicy(BasePolicy):
     def act(self, rows: np.ndarray, epsilon: float) -> np.ndarray:
         """Epsilon-greedy actions for table rows: ties among the best go to a random one,
         except at ``epsilon == 0`` (greedy evaluation), where the first wins."""
-        q = self.q[rows]
+        q = self.values(rows)
         if epsilon == 0:
             return np.argmax(q, axis=1)
         best = q == q.max(1, keepdims=True)
         greedy = np.argmax(best * self.rng.random(q.shape), axis=1)  # random among the best
-        explore = self.rng.random(len(rows)) < epsilon
-        return np.where(explore, self.rng.integers(0, self.n_actions, len(rows)), greedy)
+        explore = self.rng.random(len(q)) < epsilon
+        return np.where(explore, self.rng.integers(0, self.n_actions, len(q)), greedy)
 
     # ------------------------------------------------------- SB3 / torch glue
     def _predict(self, observation: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
-        rows = self.rows(observation.cpu().numpy())
+        rows = self.rows(observation.cpu().numpy(), add=False)  # acting does not grow the table
         return torch.as_tensor(self.act(rows, 0.0 if deterministic else self.epsilon))
 
     def forward(self, obs: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
