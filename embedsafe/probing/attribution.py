@@ -82,8 +82,10 @@ def attribution_figure(policy, data, rows: np.ndarray, path: Path, action_names=
 
     meta = policy.embedsafe_meta
     maps = attribute(policy, data.obs[rows], data.action[rows])
-    fig, axes = plt.subplots(2, len(rows), figsize=(2.6 * len(rows), 5.4), squeeze=False)
     seen = data.obs.ndim == 4 and data.obs.shape[-1] == 3  # the observation is the frame
+    side = 1.9 if seen else 2.6  # a 64x64 frame needs no more
+    fig, axes = plt.subplots(2, len(rows), figsize=(side * len(rows), 2 * side + 0.2),
+                             squeeze=False)
     for j, r in enumerate(rows):
         if seen:
             frame = data.obs[r]
@@ -98,7 +100,7 @@ def attribution_figure(policy, data, rows: np.ndarray, path: Path, action_names=
         overlay(axes[0, j], frame, maps["ig"][j], f"IG  {label}")
         overlay(axes[1, j], frame, maps["saliency"][j], f"saliency  {label}")
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=80 if seen else 90)
     plt.close(fig)
     return path
 
