@@ -31,6 +31,7 @@ KNOB_VALUES: dict[str, list] = {
     "layout": ["random", "fixed"],
     "level": [None],  # custom levels are tested with the level parsers
     "guarded": [False, True],
+    "device": ["far", "near"],
     "num_wood": [1, 4],
     "button_cooldown": [1, 2, 20],
     "patrol_period": [None, 0, 7],
