@@ -68,7 +68,7 @@ def resolve(rec: dict, algo: str | None, env_id: str | None = None) -> dict:
     algo = check_algo(algo or rec.get("algo", "ppo"))
     section = FAMILY[algo]
     if section not in rec:
-        have = [k for k in set(FAMILY.values()) if k in rec]
+        have = sorted(k for k in set(FAMILY.values()) if k in rec)
         raise ValueError(
             f"algo={algo!r} reads its hyperparameters from a {section!r} section, and this "
             f"recipe has {have or 'none'}: pass --recipe {section}-grid (or -voxel) or add one"

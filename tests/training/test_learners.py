@@ -195,3 +195,12 @@ def test_probe_refuses_a_q_table_in_one_line(tmp_path, capsys):
     assert main(["probe", str(out), "--out", str(tmp_path / "p"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "a Q-table has no layers to probe" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("algo", ["dqn-executed", "sarsa", "decoupled-approval"])
+def test_resume_continues_any_learner(algo, tmp_path):
+    out = tmp_path / algo
+    train(env_for(algo), out, algo=algo, overrides=tiny(algo), timesteps=256, progress_bar=False)
+    model = train(env_for(algo), out, timesteps=512, resume=True, progress_bar=False)
+    assert model.num_timesteps >= 512 and type(model).__name__ != "PPO"
+    assert json.loads((out / "agent.json").read_text())["algo"] == algo
