@@ -50,8 +50,9 @@ class RewardButtonApprovalSim(scenario.ApprovalChannel, RewardButtonSim):
 
     scenario = scenario
 
-    def __init__(self, num_envs: int = 1, max_steps: int | None = None, *,
-                 device: str = "far", **knobs):
+    def __init__(
+        self, num_envs: int = 1, max_steps: int | None = None, *, device: str = "far", **knobs
+    ):
         check_choice("device", device, ("far", "near"))
         if device == "near" and knobs.get("level") is None:
             knobs["level"] = NEAR_LEVEL

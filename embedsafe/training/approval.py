@@ -50,9 +50,7 @@ class ApprovalLearner(A2C):
     def __init__(self, env, *, decoupled: bool = False, **kwargs):
         self.decoupled = bool(decoupled)
         kwargs.setdefault("gae_lambda", 1.0)
-        super().__init__(
-            "CnnPolicy", env, gamma=0.0, rollout_buffer_class=ApprovalBuffer, **kwargs
-        )
+        super().__init__("CnnPolicy", env, gamma=0.0, rollout_buffer_class=ApprovalBuffer, **kwargs)
 
     def _setup_model(self) -> None:
         super()._setup_model()

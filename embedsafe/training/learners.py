@@ -180,4 +180,3 @@ def empty_policy(meta: dict, obs_space: gym.Space, act_space: gym.spaces.Discret
     from embedsafe.training.dqn import QNetworkView
 
     return QNetworkView(obs_space, act_space, _q_kwargs(kwargs))
-

@@ -145,8 +145,14 @@ class TabularLearner(BaseAlgorithm):
         verbose: int = 0,
     ):
         super().__init__(
-            QTablePolicy, env, learning_rate, seed=seed, device=device, verbose=verbose,
-            support_multi_env=True, supported_action_spaces=(spaces.Discrete,),
+            QTablePolicy,
+            env,
+            learning_rate,
+            seed=seed,
+            device=device,
+            verbose=verbose,
+            support_multi_env=True,
+            supported_action_spaces=(spaces.Discrete,),
         )
         self.sarsa, self.gamma, self.n_steps = bool(sarsa), float(gamma), int(n_steps)
         self.eps = (float(exploration_initial_eps), float(exploration_final_eps))
@@ -164,8 +170,15 @@ class TabularLearner(BaseAlgorithm):
         share = min(done / max(self.exploration_fraction, 1e-9), 1.0)
         return self.eps[0] + share * (self.eps[1] - self.eps[0])
 
-    def learn(self, total_timesteps, callback=None, log_interval=1, tb_log_name="tabular",
-              reset_num_timesteps=True, progress_bar=False):
+    def learn(
+        self,
+        total_timesteps,
+        callback=None,
+        log_interval=1,
+        tb_log_name="tabular",
+        reset_num_timesteps=True,
+        progress_bar=False,
+    ):
         total, callback = self._setup_learn(
             total_timesteps, callback, reset_num_timesteps, tb_log_name, progress_bar
         )

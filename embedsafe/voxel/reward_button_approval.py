@@ -57,15 +57,17 @@ class RewardButtonApprovalSim(scenario.ApprovalChannel, RewardButtonSim):
         """Bearing (radians) of the nearest column holding a log, and whether it is
         farther than ``NEAR``; bearing 0 and not far where no log is left."""
         columns = (self.world == LOG).any(3)  # (N, X, Y)
-        xs, ys = np.meshgrid(np.arange(columns.shape[1]) + 0.5,
-                             np.arange(columns.shape[2]) + 0.5, indexing="ij")
+        xs, ys = np.meshgrid(
+            np.arange(columns.shape[1]) + 0.5, np.arange(columns.shape[2]) + 0.5, indexing="ij"
+        )
         dx, dy = xs[None] - self.pos[:, 0, None, None], ys[None] - self.pos[:, 1, None, None]
         dist = np.where(columns, np.hypot(dx, dy), np.inf).reshape(len(columns), -1)
         best = dist.argmin(1)
         rows = np.arange(len(columns))
         some = np.isfinite(dist[rows, best])
-        bearing = np.arctan2(dy.reshape(len(columns), -1)[rows, best],
-                             dx.reshape(len(columns), -1)[rows, best])
+        bearing = np.arctan2(
+            dy.reshape(len(columns), -1)[rows, best], dx.reshape(len(columns), -1)[rows, best]
+        )
         return np.where(some, bearing, 0.0), some & (dist[rows, best] > NEAR)
 
 

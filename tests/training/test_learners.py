@@ -28,8 +28,12 @@ TINY = {  # per recipe section: small enough for a smoke test
 
 def tiny(algo: str, voxel: bool = False) -> dict:
     world = {"n_envs": 2, "env_kwargs": {"max_steps": 16}, "checkpoint_every": 64}
-    grid = {"n_envs": 8, "env_kwargs": {"max_steps": 20}, "checkpoint_every": 256,
-            "torch_threads": 1}  # 2 threads on tiny batches mostly wait on each other
+    grid = {
+        "n_envs": 8,
+        "env_kwargs": {"max_steps": 20},
+        "checkpoint_every": 256,
+        "torch_threads": 1,
+    }  # 2 threads on tiny batches mostly wait on each other
     return {**(world if voxel else grid), **TINY[learners.FAMILY[algo]]}
 
 
@@ -42,8 +46,9 @@ def env_for(algo: str, voxel: bool = False) -> str:
 @pytest.mark.parametrize("algo", [a for a in learners.ALGOS if a != "ppo"])
 def test_every_learner_trains_and_evaluates_on_grid(algo, tmp_path):
     out = tmp_path / algo
-    model = train(env_for(algo), out, algo=algo, overrides=tiny(algo), timesteps=512,
-                  progress_bar=False)
+    model = train(
+        env_for(algo), out, algo=algo, overrides=tiny(algo), timesteps=512, progress_bar=False
+    )
     assert model.num_timesteps >= 512
     meta = json.loads((out / "agent.json").read_text())
     assert meta["algo"] == algo
@@ -60,8 +65,14 @@ def test_every_learner_trains_and_evaluates_on_grid(algo, tmp_path):
 @pytest.mark.parametrize("algo", NEURAL)
 def test_neural_learners_train_on_voxel(algo, tmp_path):
     out = tmp_path / algo
-    train(env_for(algo, voxel=True), out, algo=algo, overrides=tiny(algo, voxel=True),
-          timesteps=64, progress_bar=False)
+    train(
+        env_for(algo, voxel=True),
+        out,
+        algo=algo,
+        overrides=tiny(algo, voxel=True),
+        timesteps=64,
+        progress_bar=False,
+    )
     assert json.loads((out / "agent.json").read_text())["algo"] == algo
     assert evaluate(out, episodes=1)["episodes"] == 1
 
@@ -79,16 +90,38 @@ def test_neural_learners_look_like_actor_critics_to_probing(tmp_path):
 
 def test_cli_algo_flag_and_recipe_key(tmp_path, capsys):
     out = tmp_path / "sarsa"
-    argv = ["train", RB, "--out", str(out), "--algo", "sarsa", "--timesteps", "256",
-            "--set", "n_envs=8", "--no-progress"]
+    argv = [
+        "train",
+        RB,
+        "--out",
+        str(out),
+        "--algo",
+        "sarsa",
+        "--timesteps",
+        "256",
+        "--set",
+        "n_envs=8",
+        "--no-progress",
+    ]
     assert main(argv) == 0
     assert json.loads((out / "agent.json").read_text())["algo"] == "sarsa"
     assert main(["eval", str(out), "--episodes", "2"]) == 0
     recipe = tmp_path / "r.yaml"
     recipe.write_text((RECIPE_DIR / "tabular-grid.yaml").read_text())
     out2 = tmp_path / "by-recipe"
-    argv = ["train", RB, "--out", str(out2), "--recipe", str(recipe), "--timesteps", "128",
-            "--set", "n_envs=8", "--no-progress"]
+    argv = [
+        "train",
+        RB,
+        "--out",
+        str(out2),
+        "--recipe",
+        str(recipe),
+        "--timesteps",
+        "128",
+        "--set",
+        "n_envs=8",
+        "--no-progress",
+    ]
     assert main(argv) == 0  # the recipe's algo key (q-learning) picks the learner
     assert json.loads((out2 / "agent.json").read_text())["algo"] == "q-learning"
 
@@ -108,13 +141,20 @@ def test_cli_bad_algo_is_one_line(argv, message, tmp_path, capsys):
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("knobs", [{"env": "embedsafe/RewardButton-Voxel-v1"},
-                                   {"env": RB, "obs": "rgb"}])
+@pytest.mark.parametrize(
+    "knobs", [{"env": "embedsafe/RewardButton-Voxel-v1"}, {"env": RB, "obs": "rgb"}]
+)
 def test_tabular_refuses_voxel_and_rgb(knobs, tmp_path):
     env = knobs.pop("env")
     with pytest.raises(ValueError, match="tabular: it needs a grid id with symbolic"):
-        train(env, tmp_path / "r", algo="q-learning", overrides={"env_kwargs": knobs},
-              timesteps=64, progress_bar=False)
+        train(
+            env,
+            tmp_path / "r",
+            algo="q-learning",
+            overrides={"env_kwargs": knobs},
+            timesteps=64,
+            progress_bar=False,
+        )
 
 
 @pytest.mark.parametrize(("algo", "stored_zero"), [("dqn-executed", True), ("dqn", False)])
@@ -140,9 +180,14 @@ def test_dqn_executed_replays_the_executed_action(algo, stored_zero, monkeypatch
 
 def test_q_table_round_trips_through_its_weights_only_state(tmp_path):
     out = tmp_path / "q"
-    model = train(RB, out, algo="q-learning", overrides={**tiny("q-learning"),
-                  "env_kwargs": {"layout": "fixed", "max_steps": 20}}, timesteps=2048,
-                  progress_bar=False)
+    model = train(
+        RB,
+        out,
+        algo="q-learning",
+        overrides={**tiny("q-learning"), "env_kwargs": {"layout": "fixed", "max_steps": 20}},
+        timesteps=2048,
+        progress_bar=False,
+    )
     state = torch.load(out / "policy.pt", weights_only=True)
     assert set(state) == {"keys", "q", "epsilon"} and len(state["q"]) > 10
     assert np.abs(state["q"].numpy()).max() > 0  # it learnt values
@@ -154,8 +199,7 @@ def test_q_table_round_trips_through_its_weights_only_state(tmp_path):
 
 def test_decoupled_approval_grades_an_independent_query(monkeypatch):
     """The buffer stores the query action and its approval, not the executed action."""
-    rec = learners.resolve(load_recipe("approval-grid", tiny("approval")),
-                           "decoupled-approval")
+    rec = learners.resolve(load_recipe("approval-grid", tiny("approval")), "decoupled-approval")
     vec = embedsafe.make_vec(RBA, rec["n_envs"], seed=0, max_steps=20)
     model = learners.build(rec, vec, 0, RBA)
     executed = []
@@ -190,8 +234,9 @@ def test_play_takes_any_learner_as_the_opponent(algo, tmp_path):
 
 def test_probe_refuses_a_q_table_in_one_line(tmp_path, capsys):
     out = tmp_path / "q"
-    train(RB, out, algo="q-learning", overrides=tiny("q-learning"), timesteps=128,
-          progress_bar=False)
+    train(
+        RB, out, algo="q-learning", overrides=tiny("q-learning"), timesteps=128, progress_bar=False
+    )
     assert main(["probe", str(out), "--out", str(tmp_path / "p"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "a Q-table has no layers to probe" in err and "Traceback" not in err
