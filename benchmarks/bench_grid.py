@@ -71,11 +71,11 @@ def main() -> None:
     for env_id in GRID_IDS:
         configs.append((f"{env_id} (single)", lambda s, e=env_id: single_env_rate(e, s)))
     for n in BATCH_SIZES:
-        configs.append((f"{GRID_IDS[0]} (batched x{n})",
-                        lambda s, n=n: batched_rate(GRID_IDS[0], n, s)))
+        configs.append(
+            (f"{GRID_IDS[0]} (batched x{n})", lambda s, n=n: batched_rate(GRID_IDS[0], n, s))
+        )
     for env_id in GRID_IDS[1:]:
-        configs.append((f"{env_id} (batched x1024)",
-                        lambda s, e=env_id: batched_rate(e, 1024, s)))
+        configs.append((f"{env_id} (batched x1024)", lambda s, e=env_id: batched_rate(e, 1024, s)))
     for _, fn in configs:  # warm up: numba compilation, caches
         fn(0.05)
     best = {name: 0.0 for name, _ in configs}

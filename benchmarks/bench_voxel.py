@@ -115,8 +115,10 @@ def main() -> None:
     args = parse()
     import numba
 
-    print(f"cores: {os.cpu_count()}  numba threads: {numba.get_num_threads()}  "
-          f"load average before: {os.getloadavg()[0]:.2f}")
+    print(
+        f"cores: {os.cpu_count()}  numba threads: {numba.get_num_threads()}  "
+        f"load average before: {os.getloadavg()[0]:.2f}"
+    )
     rows = []
     crafter = crafter_rate(args) if args.crafter else (float("nan"),) * 2
     if args.crafter:
@@ -125,14 +127,20 @@ def main() -> None:
     for n in args.envs:
         rows.append((f"{ENV_ID} make_vec", n, batched_rate(args, n)))
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
-    print(f"| {'what':<50} | {'envs':>4} | {'steps/s':>7} | {'x Crafter':>9} "
-          f"| {'x Minetester':>12} | {'steps/CPU-s':>12} | {'x Crafter CPU':>14} |")
+    print(
+        f"| {'what':<50} | {'envs':>4} | {'steps/s':>7} | {'x Crafter':>9} "
+        f"| {'x Minetester':>12} | {'steps/CPU-s':>12} | {'x Crafter CPU':>14} |"
+    )
     print(f"|{'-' * 52}|{'-' * 6}|{'-' * 9}|{'-' * 11}|{'-' * 14}|{'-' * 14}|{'-' * 16}|")
     for name, n, (wall, cpu) in rows:
-        print(f"| {name:<50} | {n:>4} | {wall:>7,.0f} | {wall / crafter[0]:>9.2f} "
-              f"| {wall / MINETESTER_FPS:>12.1f} | {cpu:>12,.0f} | {cpu / crafter[1]:>14.2f} |")
-    print(f"\nMinetester's published figure: ~{MINETESTER_FPS:.0f} FPS, one env at 1024x600 "
-          "on an RTX 3050 Ti (EleutherAI/minetest PR #80).")
+        print(
+            f"| {name:<50} | {n:>4} | {wall:>7,.0f} | {wall / crafter[0]:>9.2f} "
+            f"| {wall / MINETESTER_FPS:>12.1f} | {cpu:>12,.0f} | {cpu / crafter[1]:>14.2f} |"
+        )
+    print(
+        f"\nMinetester's published figure: ~{MINETESTER_FPS:.0f} FPS, one env at 1024x600 "
+        "on an RTX 3050 Ti (EleutherAI/minetest PR #80)."
+    )
 
 
 if __name__ == "__main__":

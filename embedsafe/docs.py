@@ -173,19 +173,26 @@ def render_page(env_id: str) -> str:
         f'venv = embedsafe.make_vec("{row.id}", num_envs=64, seed=0)\n```',
     ]
     if (REFERENCE_DIR / row.name / "agent.json").is_file():
-        parts.append(f"A trained reference agent ships with the package: "
-                     f"`embedsafe eval reference:{row.name}`.")
+        parts.append(
+            f"A trained reference agent ships with the package: "
+            f"`embedsafe eval reference:{row.name}`."
+        )
     for name in SECTIONS[:3]:
         if name in sections:
             parts.append(f"## {name}\n\n{sections[name]}")
     keys = _keys(sim)
-    parts.append("## Actions\n\n" + _table(
-        ("index", "action", "keys (play)"),
-        [(i, f"`{a}`", keys.get(i, "")) for i, a in enumerate(sim.action_names)]))
+    parts.append(
+        "## Actions\n\n"
+        + _table(
+            ("index", "action", "keys (play)"),
+            [(i, f"`{a}`", keys.get(i, "")) for i, a in enumerate(sim.action_names)],
+        )
+    )
     if getattr(sim, "overseer_action_names", ()):
         names = ", ".join(f"`{a}`" for a in sim.overseer_action_names)
-        parts.append(f"The overseer (scripted, or a second player in the PettingZoo env) "
-                     f"acts with: {names}.")
+        parts.append(
+            f"The overseer (scripted, or a second player in the PettingZoo env) acts with: {names}."
+        )
     parts.append(_observation(env_id, sim))
     parts.append(_rewards(scenario, sections))
     parts.append(_safety(sim, scenario))
@@ -208,20 +215,26 @@ def _observation(env_id: str, sim: BatchedSim) -> str:
     elif getattr(sim, "obs_mode", "symbolic") != "symbolic":  # e.g. voxel frames by default
         view = embedsafe.make_sim(env_id, obs="symbolic")
         names = ", ".join(f"`{c}`" for c in getattr(view, "channel_names", ()))
-        lines.append(f'With `obs="symbolic"`: shape `{view.observation_space.shape}`, '
-                     f"dtype `{view.observation_space.dtype}`, channels in order: {names}.")
+        lines.append(
+            f'With `obs="symbolic"`: shape `{view.observation_space.shape}`, '
+            f"dtype `{view.observation_space.dtype}`, channels in order: {names}."
+        )
     lines.append('`info["state"]` holds the ground-truth symbolic state (for probing).')
     return "\n\n".join(lines)
 
 
 def _rewards(scenario: ModuleType | None, sections: dict[str, str]) -> str:
-    lines = ["## Rewards\n\nThe observed reward is what `step` returns and the agent learns "
-             'from; the true reward (`info["true_reward"]`) is what the designer intended.']
+    lines = [
+        "## Rewards\n\nThe observed reward is what `step` returns and the agent learns "
+        'from; the true reward (`info["true_reward"]`) is what the designer intended.'
+    ]
     if scenario is not None:
         lines.append(_table(("constant", "value", "meaning"), reward_constants(scenario)))
-        rules = [(f"`{n}`", inspect.getdoc(f).splitlines()[0])
-                 for n, f in inspect.getmembers(scenario, inspect.isfunction)
-                 if f.__module__ == scenario.__name__ and "reward" in n and inspect.getdoc(f)]
+        rules = [
+            (f"`{n}`", inspect.getdoc(f).splitlines()[0])
+            for n, f in inspect.getmembers(scenario, inspect.isfunction)
+            if f.__module__ == scenario.__name__ and "reward" in n and inspect.getdoc(f)
+        ]
         if rules:
             lines.append(_table(("rule", "what it computes"), rules))
     if "Metrics" in sections:
@@ -233,18 +246,21 @@ def _safety(sim: BatchedSim, scenario: ModuleType | None) -> str:
     events = ", ".join(f"`{e}`" for e in sim.safety_events) or "none"
     aggregates = dict(COMMON_AGGREGATES)
     aggregates.update({e: "episode total of the event" for e in sim.safety_events})
-    aggregates.update({a: "scenario aggregate (see Metrics)"
-                       for a in getattr(scenario, "AGGREGATES", ())})
+    aggregates.update(
+        {a: "scenario aggregate (see Metrics)" for a in getattr(scenario, "AGGREGATES", ())}
+    )
     lines = [
         f'## Safety events\n\nPer step, `info["safety"]` counts: {events}.',
-        '## Episode aggregates\n\nThe last step of every episode (terminated or truncated) '
+        "## Episode aggregates\n\nThe last step of every episode (terminated or truncated) "
         'carries `info["episode_safety"]` and `info["termination_reason"]`:\n\n'
         + _table(("key", "meaning"), [(f"`{k}`", v) for k, v in aggregates.items()]),
     ]
     state = getattr(scenario, "STATE_KEYS", {})
     if state:
-        lines.append('### State keys every world reports\n\n'
-                     + _table(("key", "meaning"), [(f"`{k}`", v) for k, v in state.items()]))
+        lines.append(
+            "### State keys every world reports\n\n"
+            + _table(("key", "meaning"), [(f"`{k}`", v) for k, v in state.items()])
+        )
     return "\n\n".join(lines)
 
 
@@ -256,9 +272,11 @@ def _knobs(cls: type[BatchedSim], row: EnvRow) -> str:
         value = row.kwargs.get(name, default)
         shown = "" if value is inspect.Parameter.empty else f"`{value!r}`"
         rows.append((f"`{name}`", shown, allowed(name, default, text), text))
-    return ("## Knobs\n\nKeyword arguments of `gym.make` / `embedsafe.make_vec` (defaults as "
-            "registered for this id; an unknown knob or a value outside its range is a "
-            "ValueError).\n\n" + _table(("knob", "default", "allowed", "meaning"), rows))
+    return (
+        "## Knobs\n\nKeyword arguments of `gym.make` / `embedsafe.make_vec` (defaults as "
+        "registered for this id; an unknown knob or a value outside its range is a "
+        "ValueError).\n\n" + _table(("knob", "default", "allowed", "meaning"), rows)
+    )
 
 
 def render_index() -> str:
@@ -266,11 +284,20 @@ def render_index() -> str:
     rows = []
     for row in embedsafe.rows():
         sim = embedsafe.make_sim(row.id)
-        rows.append((f"[`{row.id}`]({row.name}.md)", row.max_steps,
-                     f"`{sim.observation_space.shape}`", row.description))
-    return (HEADER + "\n\n# Environments\n\nOne page per registered id, generated from the "
-            "code by `python -m embedsafe.docs`.\n\n"
-            + _table(("id", "steps", "observation", "description"), rows) + "\n")
+        rows.append(
+            (
+                f"[`{row.id}`]({row.name}.md)",
+                row.max_steps,
+                f"`{sim.observation_space.shape}`",
+                row.description,
+            )
+        )
+    return (
+        HEADER + "\n\n# Environments\n\nOne page per registered id, generated from the "
+        "code by `python -m embedsafe.docs`.\n\n"
+        + _table(("id", "steps", "observation", "description"), rows)
+        + "\n"
+    )
 
 
 def pages() -> dict[str, str]:
@@ -284,8 +311,11 @@ def stale(folder: Path) -> list[str]:
     """Pages in ``folder`` that differ from the code, are missing, or name no id."""
     want = pages()
     have = {p.name for p in folder.glob("*.md")}
-    wrong = [n for n, text in want.items()
-             if not (folder / n).is_file() or (folder / n).read_text() != text]
+    wrong = [
+        n
+        for n, text in want.items()
+        if not (folder / n).is_file() or (folder / n).read_text() != text
+    ]
     return sorted(wrong + sorted(have - set(want)))
 
 

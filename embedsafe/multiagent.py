@@ -69,13 +69,18 @@ class Policy(Protocol):
 class EmbeddedParallelEnv(ParallelEnv):
     """Agent and overseer acting together in one copy of an embedsafe world."""
 
-    metadata = {"render_modes": list(RENDER_MODES), "name": "embedsafe_v0",
-                "is_parallelizable": True, "render_fps": 10}
+    metadata = {
+        "render_modes": list(RENDER_MODES),
+        "name": "embedsafe_v0",
+        "is_parallelizable": True,
+        "render_fps": 10,
+    }
 
     def __init__(self, env_id: str, render_mode: str | None = None, **knobs: Any):
         if render_mode is not None and render_mode not in RENDER_MODES:
-            raise ValueError(f"render_mode={render_mode!r} is not supported; "
-                             f"use one of {RENDER_MODES}")
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of {RENDER_MODES}"
+            )
         self.env_id = find(env_id).id
         self.sim = make_sim(env_id, 1, **knobs)
         self.render_mode = render_mode
@@ -113,8 +118,10 @@ class EmbeddedParallelEnv(ParallelEnv):
             ok = False
         if not ok:
             allowed = ", ".join(f"{i}={n}" for i, n in enumerate(names))
-            raise ValueError(f"invalid action {action!r} for agent {agent!r}; "
-                             f"allowed: integers 0..{len(names) - 1} ({allowed})")
+            raise ValueError(
+                f"invalid action {action!r} for agent {agent!r}; "
+                f"allowed: integers 0..{len(names) - 1} ({allowed})"
+            )
         return value
 
     # ----------------------------------------------------------------- API
@@ -136,20 +143,28 @@ class EmbeddedParallelEnv(ParallelEnv):
             self._check_agent(agent)
         missing = [a for a in self.agents if a not in actions]
         if missing:
-            raise ValueError(f"missing actions for agents {missing}; step() needs one action "
-                             f"for each of {self.agents}")
+            raise ValueError(
+                f"missing actions for agents {missing}; step() needs one action "
+                f"for each of {self.agents}"
+            )
         agent_action = self.check_action(AGENT, actions[AGENT])
         overseer_action = self.check_action(OVERSEER, actions[OVERSEER])
-        out = self.sim.step(np.array([agent_action], np.int64),
-                            np.array([overseer_action], np.int64))
+        out = self.sim.step(
+            np.array([agent_action], np.int64), np.array([overseer_action], np.int64)
+        )
         self.last_step = out
         obs = self.sim.observe(slice(0, 1))[0]
         info = self.sim.step_info(out, 0)
         info["observed_reward"] = float(out.reward[0])
         rewards = {AGENT: float(out.reward[0]), OVERSEER: float(out.true_reward[0])}
         term, trunc = bool(out.terminated[0]), bool(out.truncated[0])
-        result = ({a: obs for a in AGENTS}, rewards, dict.fromkeys(AGENTS, term),
-                  dict.fromkeys(AGENTS, trunc), {a: dict(info) for a in AGENTS})
+        result = (
+            {a: obs for a in AGENTS},
+            rewards,
+            dict.fromkeys(AGENTS, term),
+            dict.fromkeys(AGENTS, trunc),
+            {a: dict(info) for a in AGENTS},
+        )
         if term or trunc:
             self.agents = []
         return result
@@ -258,8 +273,14 @@ class OneSideEnv(gym.Env):
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 10}
 
-    def __init__(self, env_id: str, learner: str = OVERSEER, other: Policy | None = None,
-                 render_mode: str | None = None, **knobs: Any):
+    def __init__(
+        self,
+        env_id: str,
+        learner: str = OVERSEER,
+        other: Policy | None = None,
+        render_mode: str | None = None,
+        **knobs: Any,
+    ):
         self.par = parallel_env(env_id, render_mode=render_mode, **knobs)
         self.par._check_agent(learner)
         self.learner = learner

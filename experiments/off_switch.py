@@ -117,5 +117,7 @@ plot_curves(
     "Off switch: switch-disabled rate over training",
     "switch-disabled rate",
 )
-print(f"wrote {out}/results.md, results.csv, disabled_vs_prob.png, disabled_over_training.png,"
-      " summary.md")
+print(
+    f"wrote {out}/results.md, results.csv, disabled_vs_prob.png, disabled_over_training.png,"
+    " summary.md"
+)

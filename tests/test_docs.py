@@ -45,8 +45,16 @@ def test_page_covers_the_env(env_id, pages):
     row = embedsafe.find(env_id)
     sim = embedsafe.make_sim(env_id)
     page = pages[f"{row.name}.md"]
-    for heading in ("Problem", "Actions", "Observation", "Rewards", "Safety events",
-                    "Episode aggregates", "Knobs", "Version history"):
+    for heading in (
+        "Problem",
+        "Actions",
+        "Observation",
+        "Rewards",
+        "Safety events",
+        "Episode aggregates",
+        "Knobs",
+        "Version history",
+    ):
         assert f"\n## {heading}\n" in page, heading
     assert all(f"`{a}`" in page for a in sim.action_names)
     assert str(sim.observation_space.shape) in page
@@ -73,7 +81,7 @@ def test_channel_names_match_the_symbolic_observation(env_id):
 
 
 def test_docstring_parsers():
-    doc = '''Summary.
+    doc = """Summary.
 
     Args:
         size: side of the map (8..32).
@@ -83,7 +91,7 @@ def test_docstring_parsers():
 
     Returns:
         nothing.
-    '''
+    """
     args = docs.args_section(doc)
     assert args == {
         "size": "side of the map (8..32).",

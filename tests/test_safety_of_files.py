@@ -18,8 +18,14 @@ import yaml
 from embedsafe.cli import main
 
 GRID = "embedsafe/RewardButton-Grid-v0"
-TINY = {"n_envs": 16, "ppo.n_steps": 32, "ppo.batch_size": 256, "ppo.n_epochs": 1,
-        "checkpoint_every": 512, "env_kwargs": {"max_steps": 20}}
+TINY = {
+    "n_envs": 16,
+    "ppo.n_steps": 32,
+    "ppo.batch_size": 256,
+    "ppo.n_epochs": 1,
+    "checkpoint_every": 512,
+    "env_kwargs": {"max_steps": 20},
+}
 
 
 @pytest.fixture(scope="module")

@@ -42,8 +42,21 @@ def installed(tmp_path_factory) -> tuple[Path, Path, dict]:
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     shutil.copytree(ROOT, src, ignore=SKIP, symlinks=True)  # the build writes build/ there
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-q", "-w", tmp / "dist", src], cwd=tmp)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            tmp / "dist",
+            src,
+        ],
+        cwd=tmp,
+    )
     (wheel,) = (tmp / "dist").glob("embedsafe-*.whl")
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp)
@@ -51,8 +64,21 @@ def installed(tmp_path_factory) -> tuple[Path, Path, dict]:
     purelib = run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp)
     lent = [sysconfig.get_path("purelib"), *site.getsitepackages()]
     Path(purelib.strip(), "lent_from_dev_venv.pth").write_text("\n".join(dict.fromkeys(lent)))
-    run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "-q",
-         "--no-index", wheel], cwd=tmp)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--no-deps",
+            "-q",
+            "--no-index",
+            wheel,
+        ],
+        cwd=tmp,
+    )
     work = tmp / "work"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
@@ -62,8 +88,9 @@ def installed(tmp_path_factory) -> tuple[Path, Path, dict]:
 
 def test_imports_the_wheel_not_the_checkout(installed):
     bin_dir, work, env = installed
-    where = run([bin_dir / "python", "-c", "import embedsafe; print(embedsafe.__file__)"],
-                work, env)
+    where = run(
+        [bin_dir / "python", "-c", "import embedsafe; print(embedsafe.__file__)"], work, env
+    )
     assert Path(where.strip()).is_relative_to(bin_dir.parent)
 
 
@@ -72,13 +99,33 @@ def test_list_eval_and_train_from_the_wheel(installed):
     cli = bin_dir / "embedsafe"
     listing = run([cli, "list"], work, env)
     assert "embedsafe/RewardButton-Grid-v0" in listing
-    run([cli, "eval", "reference:RewardButton-Grid-v0", "--episodes", "4", "--json",
-         "eval.json"], work, env)
+    run(
+        [cli, "eval", "reference:RewardButton-Grid-v0", "--episodes", "4", "--json", "eval.json"],
+        work,
+        env,
+    )
     result = json.loads((work / "eval.json").read_text())
     assert result["mean"]["tamper_rate"] > 0.5  # the shipped agent presses the button
-    run([cli, "train", "embedsafe/RewardButton-Grid-v0", "--out", "run", "--timesteps",
-         "2000", "--no-progress", "--set", "n_envs=8", "--set", "ppo.n_steps=128",
-         "--set", "ppo.batch_size=256"], work, env)
+    run(
+        [
+            cli,
+            "train",
+            "embedsafe/RewardButton-Grid-v0",
+            "--out",
+            "run",
+            "--timesteps",
+            "2000",
+            "--no-progress",
+            "--set",
+            "n_envs=8",
+            "--set",
+            "ppo.n_steps=128",
+            "--set",
+            "ppo.batch_size=256",
+        ],
+        work,
+        env,
+    )
     meta = json.loads((work / "run" / "agent.json").read_text())
     assert meta["env_id"] == "embedsafe/RewardButton-Grid-v0" and meta["num_timesteps"] >= 2000
     assert (work / "run" / "policy.pt").is_file()

@@ -35,8 +35,12 @@ def knob_names(sim: str | type[BatchedSim]) -> tuple[str, ...]:
         if "__init__" not in vars(cls):
             continue
         params = inspect.signature(vars(cls)["__init__"]).parameters.values()
-        names += [p.name for p in params if p.name not in ("self", "num_envs", *names)
-                  and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        names += [
+            p.name
+            for p in params
+            if p.name not in ("self", "num_envs", *names)
+            and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        ]
         if not any(p.kind == p.VAR_KEYWORD for p in params) or cls is BatchedSim:
             break
     return tuple(names)

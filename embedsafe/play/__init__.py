@@ -12,5 +12,14 @@ from embedsafe.play.keys import InputEvent, KeyHandler, load_key_config, make_ha
 from embedsafe.play.loop import PlayResult, play
 from embedsafe.play.record import Recorder, Recording, load_recording
 
-__all__ = ["InputEvent", "KeyHandler", "PlayResult", "Recorder", "Recording", "load_key_config",
-           "load_recording", "make_handler", "play"]
+__all__ = [
+    "InputEvent",
+    "KeyHandler",
+    "PlayResult",
+    "Recorder",
+    "Recording",
+    "load_key_config",
+    "load_recording",
+    "make_handler",
+    "play",
+]

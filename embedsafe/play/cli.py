@@ -22,28 +22,58 @@ HELP = "play an environment yourself, as the agent or as the overseer (pygame wi
 
 def add_play_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``play`` subcommand (``set_defaults(func=run)``)."""
-    p = subparsers.add_parser("play", help=HELP, description=HELP + ". Controls are listed "
-                              "on screen; space/p pause, r restart, +/- speed, esc/q quit.")
+    p = subparsers.add_parser(
+        "play",
+        help=HELP,
+        description=HELP + ". Controls are listed "
+        "on screen; space/p pause, r restart, +/- speed, esc/q quit.",
+    )
     p.add_argument("env_id", help="environment id, e.g. embedsafe/RewardButton-Grid-v0")
-    p.add_argument("--as", dest="role", choices=("agent", "overseer"), default="agent",
-                   help="which side you play (default: agent)")
-    p.add_argument("--agent", metavar="CHECKPOINT", default=None,
-                   help="trained agent to play against (with --as overseer): a run or "
-                        "reference-agent directory, agent.json or checkpoints/step_N.pt "
-                        "(weights only; SB3 .zip files are refused, they unpickle code)")
-    p.add_argument("--overseer", metavar="CHECKPOINT", default=None,
-                   help="trained overseer to play against (with --as agent); default: scripted")
-    p.add_argument("--record", metavar="FILE", default=None,
-                   help="save the played episodes to FILE (.npz; see embedsafe.play.record), "
-                        "after every episode and on quit, Ctrl-C, SIGTERM or SIGHUP")
+    p.add_argument(
+        "--as",
+        dest="role",
+        choices=("agent", "overseer"),
+        default="agent",
+        help="which side you play (default: agent)",
+    )
+    p.add_argument(
+        "--agent",
+        metavar="CHECKPOINT",
+        default=None,
+        help="trained agent to play against (with --as overseer): a run or "
+        "reference-agent directory, agent.json or checkpoints/step_N.pt "
+        "(weights only; SB3 .zip files are refused, they unpickle code)",
+    )
+    p.add_argument(
+        "--overseer",
+        metavar="CHECKPOINT",
+        default=None,
+        help="trained overseer to play against (with --as agent); default: scripted",
+    )
+    p.add_argument(
+        "--record",
+        metavar="FILE",
+        default=None,
+        help="save the played episodes to FILE (.npz; see embedsafe.play.record), "
+        "after every episode and on quit, Ctrl-C, SIGTERM or SIGHUP",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing --record FILE")
-    p.add_argument("--fps", type=float, default=8.0,
-                   help=f"world steps per second, 0 to {MAX_FPS:g} (0 = as fast as possible; "
-                        "default 8)")
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=8.0,
+        help=f"world steps per second, 0 to {MAX_FPS:g} (0 = as fast as possible; default 8)",
+    )
     p.add_argument("--seed", type=int, default=None, help="seed of the first episode")
     p.add_argument("--keys", metavar="CONFIG.yaml", default=None, help="key bindings to override")
-    p.add_argument("--set", dest="knobs", metavar="KNOB=VALUE", action="append", default=[],
-                   help="scenario knob (repeatable; VALUE is read as YAML, e.g. guarded=true)")
+    p.add_argument(
+        "--set",
+        dest="knobs",
+        metavar="KNOB=VALUE",
+        action="append",
+        default=[],
+        help="scenario knob (repeatable; VALUE is read as YAML, e.g. guarded=true)",
+    )
     p.add_argument("--max-frames", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
     return p
@@ -69,15 +99,28 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.role == "agent" and args.agent:
-            raise ValueError("--agent CHECKPOINT is the AI agent you play against; "
-                             "use it with --as overseer (or --overseer CHECKPOINT as the agent)")
+            raise ValueError(
+                "--agent CHECKPOINT is the AI agent you play against; "
+                "use it with --as overseer (or --overseer CHECKPOINT as the agent)"
+            )
         if args.role == "overseer" and args.overseer:
-            raise ValueError("--overseer CHECKPOINT is the AI overseer you play against; "
-                             "use it with --as agent (or --agent CHECKPOINT as the overseer)")
+            raise ValueError(
+                "--overseer CHECKPOINT is the AI overseer you play against; "
+                "use it with --as agent (or --agent CHECKPOINT as the overseer)"
+            )
         keys = load_key_config(args.keys) if args.keys else None
-        result = play(args.env_id, args.role, opponent=args.agent or args.overseer,
-                      record=args.record, fps=args.fps, seed=args.seed, keys=keys,
-                      max_frames=args.max_frames, force=args.force, **parse_knobs(args.knobs))
+        result = play(
+            args.env_id,
+            args.role,
+            opponent=args.agent or args.overseer,
+            record=args.record,
+            fps=args.fps,
+            seed=args.seed,
+            keys=keys,
+            max_frames=args.max_frames,
+            force=args.force,
+            **parse_knobs(args.knobs),
+        )
     except (ValueError, FileNotFoundError) as err:
         print(f"embedsafe play: error: {err}", file=sys.stderr)
         return 2

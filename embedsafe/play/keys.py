@@ -37,35 +37,87 @@ import yaml
 
 MOUSE_KEYS = ("click left", "click right", "look left", "look right", "look up", "look down")
 KEY_NAMES: tuple[str, ...] = (
-    *string.ascii_lowercase, *string.digits, *"-=[];',./`\\+",
-    "space", "return", "tab", "escape", "backspace", "up", "down", "left", "right",
-    "left shift", "right shift", "left ctrl", "right ctrl", "left alt", "right alt",
-    "[+]", "[-]", *MOUSE_KEYS,
+    *string.ascii_lowercase,
+    *string.digits,
+    *"-=[];',./`\\+",
+    "space",
+    "return",
+    "tab",
+    "escape",
+    "backspace",
+    "up",
+    "down",
+    "left",
+    "right",
+    "left shift",
+    "right shift",
+    "left ctrl",
+    "right ctrl",
+    "left alt",
+    "right alt",
+    "[+]",
+    "[-]",
+    *MOUSE_KEYS,
 )
 _SPECIAL_CODES = {  # pygame/SDL2 key codes of non-printable keys (SDLK_* values)
-    8: "backspace", 9: "tab", 13: "return", 27: "escape", 32: "space",
-    1073741903: "right", 1073741904: "left", 1073741905: "down", 1073741906: "up",
-    1073742048: "left ctrl", 1073742049: "left shift", 1073742050: "left alt",
-    1073742052: "right ctrl", 1073742053: "right shift", 1073742054: "right alt",
-    1073741911: "[+]", 1073741910: "[-]",
+    8: "backspace",
+    9: "tab",
+    13: "return",
+    27: "escape",
+    32: "space",
+    1073741903: "right",
+    1073741904: "left",
+    1073741905: "down",
+    1073741906: "up",
+    1073742048: "left ctrl",
+    1073742049: "left shift",
+    1073742050: "left alt",
+    1073742052: "right ctrl",
+    1073742053: "right shift",
+    1073742054: "right alt",
+    1073741911: "[+]",
+    1073741910: "[-]",
 }
 COMMANDS = ("quit", "pause", "restart", "faster", "slower", "step")
 DEFAULT_COMMAND_KEYS: dict[str, tuple[str, ...]] = {
-    "quit": ("escape", "q"), "pause": ("space", "p"), "restart": ("r", "backspace"),
-    "faster": ("=", "+", "[+]"), "slower": ("-", "[-]"), "step": ("n",),
+    "quit": ("escape", "q"),
+    "pause": ("space", "p"),
+    "restart": ("r", "backspace"),
+    "faster": ("=", "+", "[+]"),
+    "slower": ("-", "[-]"),
+    "step": ("n",),
 }
 # Default keys of an action, by its name (overseer, and worlds without keys_to_action).
 NAME_KEYS: dict[str, tuple[str, ...]] = {
-    "up": ("w", "up"), "north": ("w", "up"), "forward": ("w", "up"), "move_forward": ("w", "up"),
-    "down": ("s", "down"), "south": ("s", "down"), "back": ("s", "down"),
-    "backward": ("s", "down"), "west": ("a", "left"), "east": ("d", "right"),
-    "left": ("a", "left"), "strafe_left": ("a", "left"), "move_left": ("a", "left"),
-    "right": ("d", "right"), "strafe_right": ("d", "right"), "move_right": ("d", "right"),
-    "press": ("e",), "use": ("e",), "interact": ("e",), "place": ("click right",),
-    "punch": ("f", "click left"), "attack": ("f", "click left"), "jump": ("space",),
-    "turn_left": ("j", "look left"), "look_left": ("j", "look left"),
-    "turn_right": ("l", "look right"), "look_right": ("l", "look right"),
-    "look_up": ("i", "look up"), "look_down": ("k", "look down"),
+    "up": ("w", "up"),
+    "north": ("w", "up"),
+    "forward": ("w", "up"),
+    "move_forward": ("w", "up"),
+    "down": ("s", "down"),
+    "south": ("s", "down"),
+    "back": ("s", "down"),
+    "backward": ("s", "down"),
+    "west": ("a", "left"),
+    "east": ("d", "right"),
+    "left": ("a", "left"),
+    "strafe_left": ("a", "left"),
+    "move_left": ("a", "left"),
+    "right": ("d", "right"),
+    "strafe_right": ("d", "right"),
+    "move_right": ("d", "right"),
+    "press": ("e",),
+    "use": ("e",),
+    "interact": ("e",),
+    "place": ("click right",),
+    "punch": ("f", "click left"),
+    "attack": ("f", "click left"),
+    "jump": ("space",),
+    "turn_left": ("j", "look left"),
+    "look_left": ("j", "look left"),
+    "turn_right": ("l", "look right"),
+    "look_right": ("l", "look right"),
+    "look_up": ("i", "look up"),
+    "look_down": ("k", "look down"),
 }
 MOUSE_STEP = 6  # pixels of mouse motion per "look" tap
 
@@ -101,8 +153,10 @@ def key_name(code: int | str) -> str:
 
 def check_key(key: str, where: str) -> str:
     if key not in KEY_NAMES:
-        raise ValueError(f"unknown key name {key!r} in {where}; valid names: "
-                         f"{', '.join(repr(k) for k in KEY_NAMES)}")
+        raise ValueError(
+            f"unknown key name {key!r} in {where}; valid names: "
+            f"{', '.join(repr(k) for k in KEY_NAMES)}"
+        )
     return key
 
 
@@ -125,8 +179,13 @@ class KeyHandler:
     """Events in, :class:`Tick` out. ``bindings`` maps chords (frozensets of key names) to
     action indices; ``commands`` maps key names to command names."""
 
-    def __init__(self, action_names: Sequence[str], bindings: Mapping[frozenset[str], int],
-                 commands: Mapping[str, str] | None = None, noop: int = 0):
+    def __init__(
+        self,
+        action_names: Sequence[str],
+        bindings: Mapping[frozenset[str], int],
+        commands: Mapping[str, str] | None = None,
+        noop: int = 0,
+    ):
         self.action_names = tuple(action_names)
         self.bindings = {frozenset(k): int(v) for k, v in bindings.items() if k}
         bound = set().union(*self.bindings) if self.bindings else set()
@@ -192,8 +251,10 @@ class KeyHandler:
         by_action: dict[int, list[str]] = {}
         for chord, action in self.bindings.items():
             by_action.setdefault(action, []).append("+".join(sorted(chord)))
-        lines = [f"{'/'.join(sorted(keys))}: {self.action_names[a]}"
-                 for a, keys in sorted(by_action.items())]
+        lines = [
+            f"{'/'.join(sorted(keys))}: {self.action_names[a]}"
+            for a, keys in sorted(by_action.items())
+        ]
         by_cmd: dict[str, list[str]] = {}
         for key, cmd in self.commands.items():
             by_cmd.setdefault(cmd, []).append(key)
@@ -213,8 +274,9 @@ def bindings_from_keys_to_action(k2a: Mapping[tuple, int]) -> dict[frozenset[str
     return {frozenset(key_name(c) for c in codes): int(a) for codes, a in k2a.items() if codes}
 
 
-def bindings_by_name(action_names: Sequence[str], *, mouse_only: bool = False
-                     ) -> dict[frozenset[str], int]:
+def bindings_by_name(
+    action_names: Sequence[str], *, mouse_only: bool = False
+) -> dict[frozenset[str], int]:
     """Default chords for actions from their names; digits for names with no default."""
     out: dict[frozenset[str], int] = {}
     digits = iter("1234567890")
@@ -240,8 +302,10 @@ def role_bindings(sim, role: str, action_names: Sequence[str]) -> dict[frozenset
         except (AttributeError, NotImplementedError):
             k2a = None
         if k2a:
-            return {**bindings_by_name(action_names, mouse_only=True),
-                    **bindings_from_keys_to_action(k2a)}
+            return {
+                **bindings_by_name(action_names, mouse_only=True),
+                **bindings_from_keys_to_action(k2a),
+            }
     return bindings_by_name(action_names)
 
 
@@ -257,8 +321,10 @@ def load_key_config(path: str | Path) -> dict:
         first = str(err).strip().splitlines()[0]
         raise ValueError(f"--keys {path} is not valid YAML: {first}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"key config {path}: expected a mapping with sections "
-                         f"'agent', 'overseer', 'commands'; got {type(data).__name__}")
+        raise ValueError(
+            f"key config {path}: expected a mapping with sections "
+            f"'agent', 'overseer', 'commands'; got {type(data).__name__}"
+        )
     return data
 
 
@@ -274,23 +340,25 @@ def _entries(section: Mapping, where: str, allowed: Sequence[str]):
         yield name, [parse_chord(str(k), f"{where}.{name}") for k in keys]
 
 
-def make_handler(sim, role: str, action_names: Sequence[str], config: Mapping | None = None
-                 ) -> KeyHandler:
+def make_handler(
+    sim, role: str, action_names: Sequence[str], config: Mapping | None = None
+) -> KeyHandler:
     """The :class:`KeyHandler` for a human playing ``role``, defaults overridden by
     ``config`` (a parsed key-config mapping)."""
     config = dict(config or {})
     unknown = set(config) - {"agent", "overseer", "commands"}
     if unknown:
-        raise ValueError(f"unknown section(s) {sorted(unknown)} in key config; "
-                         "allowed: agent, overseer, commands")
+        raise ValueError(
+            f"unknown section(s) {sorted(unknown)} in key config; "
+            "allowed: agent, overseer, commands"
+        )
     bindings = role_bindings(sim, role, action_names)
     for name, chords in _entries(config.get(role) or {}, f"key config '{role}'", action_names):
         index = list(action_names).index(name)
         bindings = {c: a for c, a in bindings.items() if a != index}
         bindings.update({c: index for c in chords})
     commands = dict(DEFAULT_COMMAND_KEYS)
-    for name, chords in _entries(config.get("commands") or {}, "key config 'commands'",
-                                 COMMANDS):
+    for name, chords in _entries(config.get("commands") or {}, "key config 'commands'", COMMANDS):
         if any(len(c) != 1 for c in chords):
             raise ValueError(f"key config 'commands'.{name}: commands take single keys")
         commands[name] = tuple(next(iter(c)) for c in chords)

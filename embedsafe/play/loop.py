@@ -92,10 +92,20 @@ def pygame_events(pygame) -> EventSource:
     return source
 
 
-def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
-         record: str | Path | None = None, fps: float = 8.0, seed: int | None = None,
-         keys: dict | None = None, events: EventSource | None = None,
-         max_frames: int | None = None, force: bool = False, **knobs: Any) -> PlayResult:
+def play(
+    env_id: str,
+    role: str = AGENT,
+    *,
+    opponent: str | Path | None = None,
+    record: str | Path | None = None,
+    fps: float = 8.0,
+    seed: int | None = None,
+    keys: dict | None = None,
+    events: EventSource | None = None,
+    max_frames: int | None = None,
+    force: bool = False,
+    **knobs: Any,
+) -> PlayResult:
     """Play ``env_id`` as ``role`` (``"agent"`` or ``"overseer"``) in a pygame window.
 
     Args:
@@ -114,8 +124,9 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
     if role not in AGENTS:
         raise ValueError(f"role={role!r} is not allowed; play as one of {list(AGENTS)}")
     if not isinstance(fps, int | float) or not math.isfinite(fps) or not 0 <= fps <= MAX_FPS:
-        raise ValueError(f"fps={fps!r} is not allowed: a number from 0 to {MAX_FPS:g} "
-                         "(0 = as fast as possible)")
+        raise ValueError(
+            f"fps={fps!r} is not allowed: a number from 0 to {MAX_FPS:g} (0 = as fast as possible)"
+        )
     if record is not None:
         record = check_record_path(record, force)
     env = parallel_env(env_id, **knobs)
@@ -126,9 +137,16 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
     side, other, other_label = opponent_for(env, role, opponent, seed)
     recorder = None
     if record is not None:
-        recorder = Recorder(env.env_id, tuple(sim.safety_events), {
-            "knobs": knobs, "human_role": role, "opponent": other_label,
-            "action_names": {a: list(env.action_names[a]) for a in AGENTS}})
+        recorder = Recorder(
+            env.env_id,
+            tuple(sim.safety_events),
+            {
+                "knobs": knobs,
+                "human_role": role,
+                "opponent": other_label,
+                "action_names": {a: list(env.action_names[a]) for a in AGENTS},
+            },
+        )
 
     import pygame  # only human play imports pygame: rendering stays a pure function of state
 
@@ -166,8 +184,9 @@ def play(env_id: str, role: str = AGENT, *, opponent: str | Path | None = None,
                 steps += 1
                 hud.after_step(rew[AGENT], infos[AGENT])
                 if recorder:
-                    recorder.add(before, actions, rew[AGENT], infos[AGENT], term[AGENT],
-                                 trunc[AGENT])
+                    recorder.add(
+                        before, actions, rew[AGENT], infos[AGENT], term[AGENT], trunc[AGENT]
+                    )
                 if term[AGENT] or trunc[AGENT]:
                     finished += 1
                     _end(recorder, env, complete=True)
@@ -243,12 +262,14 @@ def _speed(fps: float, commands: list[str]) -> float:
 
 def _summary(agg: dict) -> str:
     keep = {k: v for k, v in agg.items() if isinstance(v, int | float) and v}
-    return ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
-                     for k, v in keep.items())
+    return ", ".join(
+        f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in keep.items()
+    )
 
 
-def _draw(pygame, screen, font, env, hud: Hud, handler, role, other_label, paused, fps,
-          episode) -> None:
+def _draw(
+    pygame, screen, font, env, hud: Hud, handler, role, other_label, paused, fps, episode
+) -> None:
     frame = np.ascontiguousarray(env.sim.render_rgb(0)[..., :3])
     h, w = frame.shape[:2]
     scale = VIEW / max(h, w)
@@ -259,15 +280,23 @@ def _draw(pygame, screen, font, env, hud: Hud, handler, role, other_label, pause
     lines = [
         (env.env_id, WHITE),
         (f"you: {role}   {other}: {other_label}", WHITE),
-        *([("no overseer in this scenario: you can only watch", YELLOW)]
-          if role == OVERSEER and not env.has_overseer else []),
-        (f"episode seed {hud.seed}  t={int(env.sim.t[0])}/{env.sim.max_steps}  "
-         f"fps={fps:.0f}{'  PAUSED' if paused else ''}", YELLOW if paused else GREY),
+        *(
+            [("no overseer in this scenario: you can only watch", YELLOW)]
+            if role == OVERSEER and not env.has_overseer
+            else []
+        ),
+        (
+            f"episode seed {hud.seed}  t={int(env.sim.t[0])}/{env.sim.max_steps}  "
+            f"fps={fps:.0f}{'  PAUSED' if paused else ''}",
+            YELLOW if paused else GREY,
+        ),
         (f"observed reward {hud.last_reward:+.2f}   return {hud.ret:.2f}", GREEN),
         (f"true reward     {hud.last_true:+.2f}   return {hud.true_ret:.2f}", WHITE),
         ("safety events (episode):", GREY),
-        *[(f"  {k}: {v}{'  <- now' if k in hud.last_events else ''}", RED if v else GREY)
-          for k, v in hud.events.items()],
+        *[
+            (f"  {k}: {v}{'  <- now' if k in hud.last_events else ''}", RED if v else GREY)
+            for k, v in hud.events.items()
+        ],
         (f"termination: {hud.reason}", GREY),
     ]
     if hud.last_episode:

@@ -40,16 +40,21 @@ def check_compatible(policy: Any, env, side: str) -> None:
     shape = tuple(obs_space.shape)
     theirs = getattr(policy, "observation_space", None)
     if theirs is not None and tuple(theirs.shape) not in (shape, (shape[-1], *shape[:-1])):
-        raise ValueError(f"the loaded policy's observation space {theirs} does not match "
-                         f"{side!r}'s observation space {obs_space} in {env.env_id}")
+        raise ValueError(
+            f"the loaded policy's observation space {theirs} does not match "
+            f"{side!r}'s observation space {obs_space} in {env.env_id}"
+        )
     theirs = getattr(policy, "action_space", None)
     if theirs is not None and getattr(theirs, "n", None) != act_space.n:
-        raise ValueError(f"the loaded policy's action space {theirs} does not match "
-                         f"{side!r}'s action space {act_space} in {env.env_id}")
+        raise ValueError(
+            f"the loaded policy's action space {theirs} does not match "
+            f"{side!r}'s action space {act_space} in {env.env_id}"
+        )
 
 
-def opponent_for(env, human_role: str, checkpoint: str | Path | None = None,
-                 seed: int | None = None) -> tuple[str, Any, str]:
+def opponent_for(
+    env, human_role: str, checkpoint: str | Path | None = None, seed: int | None = None
+) -> tuple[str, Any, str]:
     """``(side, policy, label)`` of the side the human does not play."""
     side = OVERSEER if human_role == AGENT else AGENT
     if checkpoint is not None:

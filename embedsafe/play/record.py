@@ -46,9 +46,16 @@ from embedsafe.core.files import atomic_write
 
 FORMAT = "embedsafe-recording-v1"
 _STEP_KEYS = {  # key -> dtype
-    "agent_actions": np.int64, "overseer_actions": np.int64, "executed_actions": np.int64,
-    "rewards": np.float32, "true_rewards": np.float32, "terminated": bool, "truncated": bool,
-    "reasons": str, "episode": np.int32, "step": np.int32,
+    "agent_actions": np.int64,
+    "overseer_actions": np.int64,
+    "executed_actions": np.int64,
+    "rewards": np.float32,
+    "true_rewards": np.float32,
+    "terminated": bool,
+    "truncated": bool,
+    "reasons": str,
+    "episode": np.int32,
+    "step": np.int32,
 }
 
 
@@ -65,20 +72,42 @@ class Recorder:
     def begin_episode(self, seed: int) -> None:
         if self._open:
             raise RuntimeError("end_episode() the running episode before beginning another")
-        self.episodes.append({"seed": int(seed), "length": 0, "complete": False,
-                              "final_obs": None, "episode_safety": None})
+        self.episodes.append(
+            {
+                "seed": int(seed),
+                "length": 0,
+                "complete": False,
+                "final_obs": None,
+                "episode_safety": None,
+            }
+        )
         self._open = True
 
-    def add(self, obs: np.ndarray, actions: dict[str, int], reward: float,
-            info: dict[str, Any], terminated: bool, truncated: bool) -> None:
+    def add(
+        self,
+        obs: np.ndarray,
+        actions: dict[str, int],
+        reward: float,
+        info: dict[str, Any],
+        terminated: bool,
+        truncated: bool,
+    ) -> None:
         """One step: ``obs`` is what the agents saw before acting; ``info`` is the step's
         info dict (the contract of docs/scenarios.md)."""
         ep = self.episodes[-1]
-        row = {"agent_actions": actions["agent"], "overseer_actions": actions["overseer"],
-               "executed_actions": info["executed_action"], "rewards": reward,
-               "true_rewards": info["true_reward"], "terminated": terminated,
-               "truncated": truncated, "reasons": info["termination_reason"],
-               "episode": len(self.episodes) - 1, "step": ep["length"], "obs": obs}
+        row = {
+            "agent_actions": actions["agent"],
+            "overseer_actions": actions["overseer"],
+            "executed_actions": info["executed_action"],
+            "rewards": reward,
+            "true_rewards": info["true_reward"],
+            "terminated": terminated,
+            "truncated": truncated,
+            "reasons": info["termination_reason"],
+            "episode": len(self.episodes) - 1,
+            "step": ep["length"],
+            "obs": obs,
+        }
         for key, value in row.items():
             self.steps[key].append(value)
         for name in self.safety_events:
@@ -99,21 +128,31 @@ class Recorder:
         eps = [e for e in self.episodes if e["final_obs"] is not None]
         arrays: dict[str, np.ndarray] = {
             key: np.asarray(vals, dtype=dtype) if vals else np.zeros(0, dtype)
-            for key, dtype in _STEP_KEYS.items() for vals in [self.steps[key]]
+            for key, dtype in _STEP_KEYS.items()
+            for vals in [self.steps[key]]
         }
         arrays["reasons"] = arrays["reasons"].astype("U16")
-        arrays["obs"] = (np.stack(self.steps["obs"]) if self.steps["obs"]
-                         else np.zeros((0, *obs_shape), obs_dtype))
+        arrays["obs"] = (
+            np.stack(self.steps["obs"])
+            if self.steps["obs"]
+            else np.zeros((0, *obs_shape), obs_dtype)
+        )
         arrays["dones"] = arrays["terminated"] | arrays["truncated"]
         for name, vals in self.safety.items():
             arrays[f"safety_{name}"] = np.asarray(vals, np.int32)
         arrays["episode_seeds"] = np.array([e["seed"] for e in eps], np.int64)
         arrays["episode_lengths"] = np.array([e["length"] for e in eps], np.int32)
         arrays["episode_complete"] = np.array([e["complete"] for e in eps], bool)
-        arrays["final_obs"] = (np.stack([e["final_obs"] for e in eps]) if eps
-                               else np.zeros((0, *obs_shape), obs_dtype))
-        meta = {"format": FORMAT, "env_id": self.env_id, "safety_events": list(self.safety_events),
-                "episode_safety": [e["episode_safety"] for e in eps], **self.meta}
+        arrays["final_obs"] = (
+            np.stack([e["final_obs"] for e in eps]) if eps else np.zeros((0, *obs_shape), obs_dtype)
+        )
+        meta = {
+            "format": FORMAT,
+            "env_id": self.env_id,
+            "safety_events": list(self.safety_events),
+            "episode_safety": [e["episode_safety"] for e in eps],
+            **self.meta,
+        }
         arrays["meta"] = np.array(json.dumps(meta))
         # A file handle keeps numpy from appending ".npz"; the temporary name and rename keep
         # the previous save whole if this one is cut short.
@@ -159,10 +198,16 @@ class Recording:
     def episode(self, e: int) -> dict[str, np.ndarray]:
         """Every per-step array of episode ``e`` (plus ``final_obs`` and ``seed``)."""
         mask = self.arrays["episode"] == e
-        steps = {k: v[mask] for k, v in self.arrays.items()
-                 if v.ndim >= 1 and len(v) == self.num_steps and k != "episode_seeds"}
-        return {**steps, "final_obs": self.arrays["final_obs"][e],
-                "seed": int(self.arrays["episode_seeds"][e])}
+        steps = {
+            k: v[mask]
+            for k, v in self.arrays.items()
+            if v.ndim >= 1 and len(v) == self.num_steps and k != "episode_seeds"
+        }
+        return {
+            **steps,
+            "final_obs": self.arrays["final_obs"][e],
+            "seed": int(self.arrays["episode_seeds"][e]),
+        }
 
     def next_obs(self) -> np.ndarray:
         """The observation after each step, ``(T, *obs)``."""
@@ -189,7 +234,9 @@ def load_recording(path: str | Path) -> Recording:
     except json.JSONDecodeError as err:
         raise ValueError(f"{path}: its 'meta' entry is not JSON: {err}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{path}: unsupported recording format "
-                         f"{meta.get('format') if isinstance(meta, dict) else meta!r}; "
-                         f"expected {FORMAT!r}")
+        raise ValueError(
+            f"{path}: unsupported recording format "
+            f"{meta.get('format') if isinstance(meta, dict) else meta!r}; "
+            f"expected {FORMAT!r}"
+        )
     return Recording(arrays, meta)

@@ -84,8 +84,9 @@ def attribution_figure(policy, data, rows: np.ndarray, path: Path, action_names=
     maps = attribute(policy, data.obs[rows], data.action[rows])
     seen = data.obs.ndim == 4 and data.obs.shape[-1] == 3  # the observation is the frame
     side = 1.9 if seen else 2.6  # a 64x64 frame needs no more
-    fig, axes = plt.subplots(2, len(rows), figsize=(side * len(rows), 2 * side + 0.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        2, len(rows), figsize=(side * len(rows), 2 * side + 0.2), squeeze=False
+    )
     for j, r in enumerate(rows):
         if seen:
             frame = data.obs[r]
@@ -122,8 +123,9 @@ def channel_maps(policy, obs: np.ndarray, layer: str, channel: int) -> np.ndarra
     return maps[0]
 
 
-def unit_figure(policy, data, layer: str, unit: int, y: np.ndarray, path: Path, title: str,
-                n: int = 3) -> Path | None:
+def unit_figure(
+    policy, data, layer: str, unit: int, y: np.ndarray, path: Path, title: str, n: int = 3
+) -> Path | None:
     """A single unit drawn over the frames the agent saw: the map of the unit's channel
     (full resolution) on ``n`` frames where the concept holds (``y == 1``) and ``n`` where
     it does not, on one colour scale. None unless the observations are RGB frames and
@@ -146,10 +148,19 @@ def unit_figure(policy, data, layer: str, unit: int, y: np.ndarray, path: Path, 
     size = data.obs.shape[1]
     for ax, (r, label), heat in zip(axes[0], picks, maps, strict=True):
         ax.imshow(data.obs[r])
-        ax.imshow(heat, cmap="inferno", alpha=0.5, vmin=0, vmax=top,
-                  extent=(0, size, size, 0), interpolation="bilinear")
-        ax.set_title(("holds" if label else "does not") + f"\nep {data.episode[r]} "
-                     f"t={data.step[r]}", fontsize=6)
+        ax.imshow(
+            heat,
+            cmap="inferno",
+            alpha=0.5,
+            vmin=0,
+            vmax=top,
+            extent=(0, size, size, 0),
+            interpolation="bilinear",
+        )
+        ax.set_title(
+            ("holds" if label else "does not") + f"\nep {data.episode[r]} t={data.step[r]}",
+            fontsize=6,
+        )
         ax.axis("off")
     fig.suptitle(f"{title}: channel {channel} of {layer}", fontsize=7)
     fig.tight_layout()

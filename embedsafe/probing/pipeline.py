@@ -102,7 +102,14 @@ def default_layers(policy: nn.Module) -> list[str]:
 
 
 def probe_table(
-    data, cons, layers, untrained, seed: int, checkpoint: int, max_features=None, bar=None,
+    data,
+    cons,
+    layers,
+    untrained,
+    seed: int,
+    checkpoint: int,
+    max_features=None,
+    bar=None,
     stride: int = 1,
 ) -> list[dict]:
     """Per (concept, layer): the probe on the agent, the control task on the same layer,
@@ -185,14 +192,31 @@ def probe_agent(
         policy = final if ckpt == ckpts[-1] else agents.load(ckpt)
         step = policy.embedsafe_meta["num_timesteps"]
         name = f"checkpoint {k + 1}/{len(ckpts)} ({step} steps)"
-        with stages.bar(f"{name}: {budget.episodes} episodes", episode_length(final, budget),
-                        "step") as bar:
-            data = rollout(policy, budget.episodes, budget.seed, layers, budget.steps,
-                           max_features=budget.max_features, progress=bar)
+        with stages.bar(
+            f"{name}: {budget.episodes} episodes", episode_length(final, budget), "step"
+        ) as bar:
+            data = rollout(
+                policy,
+                budget.episodes,
+                budget.seed,
+                layers,
+                budget.steps,
+                max_features=budget.max_features,
+                progress=bar,
+            )
         untrained = agents.untrained_like(policy, budget.seed)
         with stages.bar(f"{name}: probes", len(cons) * len(layers), "probe") as bar:
-            rows = probe_table(data, cons, layers, untrained, budget.seed, step,
-                               budget.max_features, bar, budget.stride)
+            rows = probe_table(
+                data,
+                cons,
+                layers,
+                untrained,
+                budget.seed,
+                step,
+                budget.max_features,
+                bar,
+                budget.stride,
+            )
         res.training_rows += rows
         res.probe_rows, res.pooled = rows, data.pooled
         res.behaviour_rows.append(
@@ -218,8 +242,9 @@ def probe_agent(
         if best is not None:
             y = next(c for c in cons if c.name == best["concept"]).labels(final_data)
             title = f"best {best['concept']} unit (AUROC {best['unit_auroc']:.2f})"
-            path = unit_figure(final, final_data, best["layer"], best["unit"], y,
-                               out / "unit.png", title)
+            path = unit_figure(
+                final, final_data, best["layer"], best["unit"], y, out / "unit.png", title
+            )
             if path is not None:
                 res.figures["unit"], res.unit_info = path, best
         bar.update(1)
@@ -306,8 +331,7 @@ def pick_steering_target(rows: list[dict], cons, exclude=()) -> tuple[str, str] 
     hidden = [
         r
         for r in rows
-        if r["layer"] not in (OBS, "action_net", "value_net", *exclude)
-        and np.isfinite(r["auroc"])
+        if r["layer"] not in (OBS, "action_net", "value_net", *exclude) and np.isfinite(r["auroc"])
     ]
     for kind in ("future", "present"):
         cand = [r for r in hidden if r["kind"] == kind]

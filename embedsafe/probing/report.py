@@ -69,7 +69,8 @@ def _setup(res) -> list[str]:
         b = res.budget
         lines.append(
             f"Budget: {b.episodes} episodes per checkpoint, {b.steer_episodes} per steering "
-            f"row, seed {b.seed}" + (f", episodes capped at {b.steps} steps" if b.steps else "")
+            f"row, seed {b.seed}"
+            + (f", episodes capped at {b.steps} steps" if b.steps else "")
             + (f"; probes fit on one step in {b.stride}" if b.stride and b.stride > 1 else "")
             + ".\n"
         )

@@ -62,11 +62,13 @@ def per_copy(edits: Sequence[Edit], episodes: int, width: int) -> Intervention:
     of a batch (the ablation first, then the addition)."""
     zero = np.zeros(width)
     add = np.stack([zero if e.add is None else e.add.ravel() for e in edits])
-    unit = np.stack([zero if e.ablate is None else e.ablate.ravel() / np.linalg.norm(e.ablate)
-                     for e in edits])
+    unit = np.stack(
+        [zero if e.ablate is None else e.ablate.ravel() / np.linalg.norm(e.ablate) for e in edits]
+    )
     mean = np.array([e.mean for e in edits])
-    add, unit, mean = (torch.as_tensor(np.repeat(a, episodes, 0), dtype=torch.float32)
-                       for a in (add, unit, mean))
+    add, unit, mean = (
+        torch.as_tensor(np.repeat(a, episodes, 0), dtype=torch.float32) for a in (add, unit, mean)
+    )
 
     def edit(out: torch.Tensor) -> torch.Tensor:
         flat = out.reshape(out.shape[0], -1)
@@ -115,8 +117,12 @@ def behaviours(
     rows = []
     for k in range(len(edits)):
         group = summaries[k * episodes : (k + 1) * episodes]
-        rows.append({m: float(np.mean([s[m] for s in group])) if m in group[0] else float("nan")
-                     for m in metrics})
+        rows.append(
+            {
+                m: float(np.mean([s[m] for s in group])) if m in group[0] else float("nan")
+                for m in metrics
+            }
+        )
     return rows
 
 
@@ -159,13 +165,17 @@ def steering_table(
     :func:`behaviours`), so differences come from the edit; alpha 0 is the unedited
     baseline. ``progress.update(1)`` per step of the batch."""
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    cells = [(name, float(a), d) for name, d in with_random(directions, n_random, seed).items()
-             for a in alphas]
+    cells = [
+        (name, float(a), d)
+        for name, d in with_random(directions, n_random, seed).items()
+        for a in alphas
+    ]
     edits = [Edit()] + [Edit(add=a * d) for _, a, d in cells if a]
     values = behaviours(policy, edits, episodes, seed, metrics, layer, max_steps, progress)
     baseline, edited = values[0], iter(values[1:])
-    return [{"direction": name, "alpha": a, **(next(edited) if a else baseline)}
-            for name, a, _ in cells]
+    return [
+        {"direction": name, "alpha": a, **(next(edited) if a else baseline)} for name, a, _ in cells
+    ]
 
 
 def ablation_table(
@@ -185,8 +195,9 @@ def ablation_table(
     batch (:func:`behaviours`); ``progress.update(1)`` per step."""
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     named = with_random(directions, n_random, seed)
-    edits = [Edit()] + [Edit(ablate=d, mean=float((acts @ (d / np.linalg.norm(d))).mean()))
-                        for d in named.values()]
+    edits = [Edit()] + [
+        Edit(ablate=d, mean=float((acts @ (d / np.linalg.norm(d))).mean())) for d in named.values()
+    ]
     values = behaviours(policy, edits, episodes, seed, metrics, layer, max_steps, progress)
     names = ["none", *(f"ablate {name}" for name in named)]
     return [{"edit": name, **v} for name, v in zip(names, values, strict=True)]

@@ -140,9 +140,7 @@ def load_checkpoint(model, folder: Path) -> int:
     steps = checkpoint_steps(folder)
     if not steps:
         old = sorted(Path(folder).glob("step_*.zip"))
-        why = (
-            f"; {old[-1].name} is not opened: loading an SB3 .zip unpickles code" if old else ""
-        )
+        why = f"; {old[-1].name} is not opened: loading an SB3 .zip unpickles code" if old else ""
         raise ValueError(f"cannot resume: no checkpoints/step_N.json checkpoint in {folder}{why}")
     for step in reversed(steps):
         try:
@@ -158,8 +156,14 @@ def _restore(model, stem: Path) -> None:
         meta = json.loads(stem.with_suffix(".json").read_text())
         policy = torch.load(stem.with_suffix(".pt"), map_location="cpu", weights_only=True)
         state = torch.load(stem.with_suffix(".resume.pth"), map_location="cpu", weights_only=True)
-    except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError,
-            zipfile.BadZipFile) as err:
+    except (
+        OSError,
+        ValueError,
+        RuntimeError,
+        EOFError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+    ) as err:
         raise ValueError(f"unreadable ({type(err).__name__}: {str(err)[:200]})") from None
     if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"step_N.json is not an {CHECKPOINT_FORMAT} file")

@@ -104,8 +104,9 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
         description="Mean observed/true return and safety aggregates of an agent.",
     )
     p.add_argument(
-        "agent", help="run dir, agent.json, checkpoints/step_N.pt, or a shipped reference agent: "
-        "reference:RewardButton-Grid-v0 (or the env id alone)"
+        "agent",
+        help="run dir, agent.json, checkpoints/step_N.pt, or a shipped reference agent: "
+        "reference:RewardButton-Grid-v0 (or the env id alone)",
     )
     p.add_argument("--episodes", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)

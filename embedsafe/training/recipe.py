@@ -190,8 +190,9 @@ def validate(
         for section in recipe.values():  # n_steps * n_envs is the rollout PPO/A2C divide
             steps = section.get("n_steps") if isinstance(section, dict) else None
             if isinstance(steps, int) and steps * recipe["n_envs"] < 2:
-                raise ValueError(f"{where}: n_steps * n_envs must be >= 2, got {steps} * "
-                                 f"{recipe['n_envs']}")
+                raise ValueError(
+                    f"{where}: n_steps * n_envs must be >= 2, got {steps} * {recipe['n_envs']}"
+                )
 
 
 # Allowed ranges by key name (in any section, so every algorithm's section is covered):

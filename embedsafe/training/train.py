@@ -122,8 +122,13 @@ def train(
 
 # What ``train`` writes in a run directory (and so what ``--force`` may remove).
 RUN_FILES = (
-    "recipe.yaml", "agent.json", "policy.pt", "progress.csv", "events.out.tfevents.*",
-    "model.zip", "progress_before_*.csv",  # runs of older embedsafe versions
+    "recipe.yaml",
+    "agent.json",
+    "policy.pt",
+    "progress.csv",
+    "events.out.tfevents.*",
+    "model.zip",
+    "progress_before_*.csv",  # runs of older embedsafe versions
     ".*.tmp",  # a write cut short by a kill
 )
 CHECKPOINT_FILES = ("step_*.pt", "step_*.resume.pth", "step_*.json", "step_*.zip", ".*.tmp")

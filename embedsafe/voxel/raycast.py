@@ -22,8 +22,15 @@ FADE_LEVELS = 9
 def shaded_atlas(textures: np.ndarray) -> np.ndarray:
     """Bake face shading and distance fade into textures ``(K, 2, T, T, 3)`` (side, top):
     ``(K, 4, FADE_LEVELS, T, T, 3)`` uint8, so the kernel only copies pixels."""
-    faces = np.stack([textures[:, 0] * SHADE[0], textures[:, 0] * SHADE[1],
-                      textures[:, 1] * SHADE[2], textures[:, 1] * SHADE[3]], 1)
+    faces = np.stack(
+        [
+            textures[:, 0] * SHADE[0],
+            textures[:, 0] * SHADE[1],
+            textures[:, 1] * SHADE[2],
+            textures[:, 1] * SHADE[3],
+        ],
+        1,
+    )
     fade = np.maximum(0.55, 1.0 - 0.035 * FADE_STEP * (np.arange(FADE_LEVELS) + 0.5))
     return (faces[:, :, None] * fade[None, None, :, None, None, None]).astype(np.uint8)
 
@@ -101,8 +108,9 @@ def _render_row(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, he
         dz = fz + u * rz + v * uz
         norm = math.sqrt(dx * dx + dy * dy + dz * dz)
         dx, dy, dz = dx / norm, dy / norm, dz / norm
-        b, axis, t, _, _, _, _, _, _ = _walk(world, i, ex, ey, ez, dx, dy, dz, maxd,
-                                             ov[i], body, head)
+        b, axis, t, _, _, _, _, _, _ = _walk(
+            world, i, ex, ey, ez, dx, dy, dz, maxd, ov[i], body, head
+        )
         if b == 0:
             out[i, r, c, 0], out[i, r, c, 1], out[i, r, c, 2] = sky[r, 0], sky[r, 1], sky[r, 2]
             continue
@@ -124,17 +132,44 @@ def _render_row(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, he
 def _render_threads(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
     h = out.shape[1]
     for job in prange(out.shape[0] * h):
-        _render_row(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out,
-                    job // h, job % h)
+        _render_row(
+            world,
+            eye,
+            yaw,
+            pitch,
+            ov,
+            atlas,
+            sky,
+            tan_half,
+            maxd,
+            body,
+            head,
+            out,
+            job // h,
+            job % h,
+        )
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _render_one_thread(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head,
-                       out):
+def _render_one_thread(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
     h = out.shape[1]
     for job in range(out.shape[0] * h):
-        _render_row(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out,
-                    job // h, job % h)
+        _render_row(
+            world,
+            eye,
+            yaw,
+            pitch,
+            ov,
+            atlas,
+            sky,
+            tan_half,
+            maxd,
+            body,
+            head,
+            out,
+            job // h,
+            job % h,
+        )
 
 
 def render_batch(world, eye, yaw, pitch, ov, atlas, sky, tan_half, maxd, body, head, out):
@@ -161,8 +196,9 @@ def pick_batch(world, eye, yaw, pitch, ov, maxd, body, head):
     dist = np.full(n, np.inf)
     for i in range(n):
         fx, fy, fz, _, _, _, _, _, _ = _basis(yaw[i], pitch[i])
-        b, _, t, x, y, z, px, py, pz = _walk(world, i, eye[i, 0], eye[i, 1], eye[i, 2],
-                                             fx, fy, fz, maxd, ov[i], body, head)
+        b, _, t, x, y, z, px, py, pz = _walk(
+            world, i, eye[i, 0], eye[i, 1], eye[i, 2], fx, fy, fz, maxd, ov[i], body, head
+        )
         if b != 0 and t <= maxd:
             block[i], dist[i] = b, t
             cell[i, 0], cell[i, 1], cell[i, 2] = x, y, z

@@ -77,10 +77,20 @@ def first_person(sim, idx, size: int) -> np.ndarray:
     """First-person RGB frames of copies ``idx``: ``(n, size, size, 3)`` uint8."""
     idx = np.arange(sim.num_envs)[idx]
     out = np.empty((len(idx), size, size, 3), np.uint8)
-    raycast.render_batch(sim.world[idx], sim.eye()[idx], sim.yaw()[idx], sim.pitch()[idx],
-                         sim.overseer_cell()[idx], shaded(), sky(size),
-                         math.tan(math.radians(FOV_DEG) / 2), VIEW_DIST,
-                         BLOCK_ID["overseer_body"], BLOCK_ID["overseer_head"], out)
+    raycast.render_batch(
+        sim.world[idx],
+        sim.eye()[idx],
+        sim.yaw()[idx],
+        sim.pitch()[idx],
+        sim.overseer_cell()[idx],
+        shaded(),
+        sky(size),
+        math.tan(math.radians(FOV_DEG) / 2),
+        VIEW_DIST,
+        BLOCK_ID["overseer_body"],
+        BLOCK_ID["overseer_head"],
+        out,
+    )
     _crosshair(out)
     _hud(out, sim.punch_progress()[idx], list(sim.flags(idx).values()))
     return out
@@ -94,20 +104,20 @@ def _hud(img: np.ndarray, progress: np.ndarray, flags: list[np.ndarray]) -> None
     bar = max(1, h // 32)
     half = w // 2
     filled = np.arange(half)[None, :] < np.round(progress * half)[:, None]
-    img[:, h - bar:, :half][filled[:, None, :].repeat(bar, 1)] = 255
+    img[:, h - bar :, :half][filled[:, None, :].repeat(bar, 1)] = 255
     for k, flag in enumerate(flags):
         x0 = w - (k + 1) * 3 * bar
         colour = np.where(np.asarray(flag, bool)[:, None], [250, 220, 40], [40, 40, 40])
-        img[:, h - 2 * bar:, x0: x0 + 2 * bar] = colour[:, None, None, :].astype(np.uint8)
+        img[:, h - 2 * bar :, x0 : x0 + 2 * bar] = colour[:, None, None, :].astype(np.uint8)
 
 
 def _crosshair(img: np.ndarray) -> None:
     """A small plus in the image centre, inverted so it shows on any background."""
     h, w = img.shape[1:3]
     cy, cx, arm = h // 2, w // 2, max(1, h // 32)
-    img[:, cy, cx - arm: cx + arm + 1] = 255 - img[:, cy, cx - arm: cx + arm + 1]
-    img[:, cy - arm: cy, cx] = 255 - img[:, cy - arm: cy, cx]
-    img[:, cy + 1: cy + arm + 1, cx] = 255 - img[:, cy + 1: cy + arm + 1, cx]
+    img[:, cy, cx - arm : cx + arm + 1] = 255 - img[:, cy, cx - arm : cx + arm + 1]
+    img[:, cy - arm : cy, cx] = 255 - img[:, cy - arm : cy, cx]
+    img[:, cy + 1 : cy + arm + 1, cx] = 255 - img[:, cy + 1 : cy + arm + 1, cx]
 
 
 def top_down(sim, idx) -> np.ndarray:
@@ -151,7 +161,7 @@ def human_view(sim, i: int, size: int = 256) -> np.ndarray:
     ax, ay = np.floor(sim.pos[i, :2]).astype(int).clip(0, [sx - 1, sy - 1])
     mini[ax, ay] = (255, 255, 255)
     mini = mini.transpose(1, 0, 2).repeat(cell, 0).repeat(cell, 1)  # rows = y
-    img[2: 2 + mini.shape[0], 2: 2 + mini.shape[1]] = mini
+    img[2 : 2 + mini.shape[0], 2 : 2 + mini.shape[1]] = mini
     return img
 
 

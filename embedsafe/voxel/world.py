@@ -56,9 +56,17 @@ class VoxelSim(BatchedSim):
     obs_blocks: tuple[str, ...] = ("log", "leaves")
     flag_names: tuple[str, ...] = ()
 
-    def __init__(self, num_envs: int = 1, max_steps: int | None = None, obs: str = "rgb",
-                 rgb_size: int = 64, actions: str = "default", log_hardness: int = 2,
-                 overseer_period: int = 2, heading: int | None = None):
+    def __init__(
+        self,
+        num_envs: int = 1,
+        max_steps: int | None = None,
+        obs: str = "rgb",
+        rgb_size: int = 64,
+        actions: str = "default",
+        log_hardness: int = 2,
+        overseer_period: int = 2,
+        heading: int | None = None,
+    ):
         check_choice("actions", actions, tuple(ACTION_SETS))
         self.action_names = ACTION_SETS[actions]
         super().__init__(num_envs, max_steps)
@@ -167,8 +175,16 @@ class VoxelSim(BatchedSim):
 
     def _refresh_pick(self) -> None:
         """Recompute what is under every crosshair (block, cell, cell before it, distance)."""
-        self.pick = raycast.pick_batch(self.world, self.eye(), self.yaw(), self.pitch(),
-                                       self.overseer, BODY.reach + 1e-9, BODY_ID, HEAD_ID)
+        self.pick = raycast.pick_batch(
+            self.world,
+            self.eye(),
+            self.yaw(),
+            self.pitch(),
+            self.overseer,
+            BODY.reach + 1e-9,
+            BODY_ID,
+            HEAD_ID,
+        )
 
     def _is(self, actions: np.ndarray, *names: str) -> np.ndarray:
         ids = [self._act_id[n] for n in names if n in self._act_id]
@@ -192,7 +208,8 @@ class VoxelSim(BatchedSim):
         delta = BODY.speed * (ahead[:, None] * fwd + side[:, None] * right)
         self.pos = physics.walk(self.world, self.overseer, self.pos, np.round(delta, 9))
         self.pos, self.vz, self.grounded = physics.fall(
-            self.world, self.overseer, self.pos, self.vz, is_(actions, "jump", "jump_forward"))
+            self.world, self.overseer, self.pos, self.vz, is_(actions, "jump", "jump_forward")
+        )
         self._refresh_pick()
         broken, cell = self._punch(is_(actions, "punch"))
         used, placed = self._use(is_(actions, "use"))
@@ -249,8 +266,7 @@ class VoxelSim(BatchedSim):
         if not want.any():
             return np.zeros(self.num_envs, np.int64)
         body = (BODY.radius, BODY.speed, BODY.height)
-        return paths.plan(self.world, SOLID, self.overseer, goal, want, self.pos, body,
-                          _OV_MOVES)
+        return paths.plan(self.world, SOLID, self.overseer, goal, want, self.pos, body, _OV_MOVES)
 
     def _move_overseer(self, ov_actions: np.ndarray) -> np.ndarray:
         """Apply overseer moves. Returns 'blocked' per copy: it tried to step somewhere
@@ -292,11 +308,19 @@ class VoxelSim(BatchedSim):
         overseer cell, block under the crosshair (one-hot), its distance and punch progress,
         inventory, flags."""
         yaw, block, dist = self.yaw()[idx], self.pick[0][idx], self.pick[3][idx]
-        parts = [self.pos[idx], np.sin(yaw)[:, None], np.cos(yaw)[:, None],
-                 self.pitch()[idx, None], self.vz[idx, None], self.grounded[idx, None],
-                 self.overseer[idx], np.minimum(dist, 2 * BODY.reach)[:, None],
-                 self.punch_progress()[idx, None],
-                 np.eye(len(BLOCKS))[block], self.inventory[idx]]
+        parts = [
+            self.pos[idx],
+            np.sin(yaw)[:, None],
+            np.cos(yaw)[:, None],
+            self.pitch()[idx, None],
+            self.vz[idx, None],
+            self.grounded[idx, None],
+            self.overseer[idx],
+            np.minimum(dist, 2 * BODY.reach)[:, None],
+            self.punch_progress()[idx, None],
+            np.eye(len(BLOCKS))[block],
+            self.inventory[idx],
+        ]
         parts += [np.asarray(f, float)[:, None] for f in self.flags(idx).values()]
         return np.concatenate(parts, 1).astype(np.float32)
 
@@ -307,9 +331,19 @@ class VoxelSim(BatchedSim):
         return render.ansi(self, i)
 
     def keys_to_action(self) -> dict[tuple[int, ...], int]:
-        keys = {"w": "forward", "s": "back", "a": "turn_left", "d": "turn_right",
-                "r": "look_up", "v": "look_down", " ": "jump", "f": "punch", "e": "use",
-                "q": "strafe_left", "z": "strafe_right"}
+        keys = {
+            "w": "forward",
+            "s": "back",
+            "a": "turn_left",
+            "d": "turn_right",
+            "r": "look_up",
+            "v": "look_down",
+            " ": "jump",
+            "f": "punch",
+            "e": "use",
+            "q": "strafe_left",
+            "z": "strafe_right",
+        }
         table = {(ord(k),): self._act_id[a] for k, a in keys.items() if a in self._act_id}
         if "jump_forward" in self._act_id:
             table[tuple(sorted((ord(" "), ord("w"))))] = self._act_id["jump_forward"]
@@ -319,7 +353,7 @@ class VoxelSim(BatchedSim):
         """Ground truth of copy ``i``: body, crosshair, overseer, inventory and flags;
         scenarios add their own entries."""
         block, cell, _, dist = (a[i] for a in self.pick)
-        under = physics.under_feet(self.world[i: i + 1], self.pos[i: i + 1])[0]
+        under = physics.under_feet(self.world[i : i + 1], self.pos[i : i + 1])[0]
         return {
             "t": int(self.t[i]),
             "pos": [round(float(v), 4) for v in self.pos[i]],
@@ -327,10 +361,12 @@ class VoxelSim(BatchedSim):
             "pitch_deg": BODY.pitch_levels[int(self.pitch_i[i])],
             "on_ground": bool(self.grounded[i]),
             "standing_on": BLOCKS[int(under)].name if self.grounded[i] else "air",
-            "crosshair": {"block": BLOCKS[int(block)].name, "cell": cell.tolist(),
-                          "distance": float(dist) if block else None},
+            "crosshair": {
+                "block": BLOCKS[int(block)].name,
+                "cell": cell.tolist(),
+                "distance": float(dist) if block else None,
+            },
             "overseer": self.overseer[i].tolist(),
             "inventory": {k: int(v) for k, v in zip(ITEMS, self.inventory[i], strict=True)},
             **{k: bool(v[0]) for k, v in self.flags(slice(i, i + 1)).items()},
         }
-

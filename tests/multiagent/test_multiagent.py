@@ -59,7 +59,7 @@ def test_single_agent_is_multiagent_with_scripted_overseer(env_id):
         obs1, _ = single.reset(seed=seed)
         obs2, _ = par.reset(seed=seed)
         assert np.array_equal(obs1, obs2["agent"])
-        for t, a in enumerate(actions[episode * 120:(episode + 1) * 120]):
+        for t, a in enumerate(actions[episode * 120 : (episode + 1) * 120]):
             obs1, r1, term1, trunc1, info1 = single.step(int(a))
             joint = {"agent": int(a), "overseer": ma.act(overseer, obs2["overseer"])}
             obs2, r2, term2, trunc2, info2 = par.step(joint)
@@ -93,7 +93,8 @@ def test_scenarios_without_overseer_give_it_a_single_noop(env_id):
         assert not par.has_overseer and par.action_names["overseer"] == ("noop",)
     else:
         assert par.has_overseer and par.action_space("overseer").n == len(
-            par.sim.overseer_action_names)
+            par.sim.overseer_action_names
+        )
 
 
 def test_rewards_are_observed_for_agent_and_true_for_overseer():
@@ -121,8 +122,9 @@ def test_unknown_agent_is_rejected():
         par.step({"agent": 0})
 
 
-@pytest.mark.parametrize("agent,action", [("agent", 99), ("overseer", -1), ("overseer", 1.5),
-                                          ("agent", "up")])
+@pytest.mark.parametrize(
+    "agent,action", [("agent", 99), ("overseer", -1), ("overseer", 1.5), ("agent", "up")]
+)
 def test_out_of_range_action_names_agent_and_allowed(agent, action):
     par = ma.parallel_env("embedsafe/RewardButton-Grid-v0")
     par.reset(seed=0)

@@ -14,8 +14,12 @@ SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "train_overseer.p
 
 @pytest.mark.slow  # trains both sides with PPO
 def test_train_overseer_tiny_both_sides(tmp_path):
-    done = subprocess.run([sys.executable, str(SCRIPT), "--tiny", "--both", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--tiny", "--both", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     (run,) = tmp_path.iterdir()
     files = {p.name for p in run.iterdir()}

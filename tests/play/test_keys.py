@@ -30,8 +30,11 @@ def grid_handler(role="agent", config=None):
 def test_agent_bindings_come_from_the_world():
     sim = make_sim(GRID)
     h = grid_handler()
-    expected = {frozenset([key_name(c) for c in codes]): a
-                for codes, a in sim.keys_to_action().items() if codes}
+    expected = {
+        frozenset([key_name(c) for c in codes]): a
+        for codes, a in sim.keys_to_action().items()
+        if codes
+    }
     assert h.bindings == expected
     assert h.update([down("d")]).action == MOVES.index("right")
     assert h.update([]).action == MOVES.index("right")  # still held
@@ -52,7 +55,12 @@ def test_latest_key_wins_and_commands():
     assert tick.commands == ["pause", "quit"]
     assert h.update([InputEvent("quit")]).commands == ["quit"]
     assert h.update([down("r"), down("="), down("-"), down("n"), down("backspace")]).commands == [
-        "restart", "faster", "slower", "step", "restart"]
+        "restart",
+        "faster",
+        "slower",
+        "step",
+        "restart",
+    ]
 
 
 def test_overseer_bindings_by_name():
@@ -66,8 +74,17 @@ def test_overseer_bindings_by_name():
 class VoxelLike:
     """A stand-in world with first-person action names and no keys_to_action."""
 
-    action_names = ("noop", "forward", "turn_left", "turn_right", "look_up", "look_down",
-                    "attack", "jump", "wave")
+    action_names = (
+        "noop",
+        "forward",
+        "turn_left",
+        "turn_right",
+        "look_up",
+        "look_down",
+        "attack",
+        "jump",
+        "wave",
+    )
 
     def keys_to_action(self):
         raise NotImplementedError
@@ -98,8 +115,9 @@ def test_chords_prefer_the_bigger_combination():
 
 def test_yaml_config_overrides(tmp_path):
     path = tmp_path / "keys.yaml"
-    path.write_text(yaml.safe_dump({"agent": {"up": ["i", "up"], "right": "l+k"},
-                                    "commands": {"pause": "tab"}}))
+    path.write_text(
+        yaml.safe_dump({"agent": {"up": ["i", "up"], "right": "l+k"}, "commands": {"pause": "tab"}})
+    )
     h = grid_handler(config=load_key_config(path))
     assert h.update([down("i")]).action == MOVES.index("up")
     h.reset()
@@ -110,13 +128,16 @@ def test_yaml_config_overrides(tmp_path):
     assert h.update([down("tab"), down("p")]).commands == ["pause"]
 
 
-@pytest.mark.parametrize("config,match", [
-    ({"agent": {"up": "kp9"}}, "unknown key name 'kp9'.*valid names: 'a', 'b'"),
-    ({"agent": {"fly": "w"}}, "unknown name 'fly'.*allowed: noop, up"),
-    ({"commands": {"dance": "x"}}, "unknown name 'dance'.*allowed: quit, pause"),
-    ({"players": {}}, "unknown section"),
-    ({"commands": {"pause": "a+b"}}, "single keys"),
-])
+@pytest.mark.parametrize(
+    "config,match",
+    [
+        ({"agent": {"up": "kp9"}}, "unknown key name 'kp9'.*valid names: 'a', 'b'"),
+        ({"agent": {"fly": "w"}}, "unknown name 'fly'.*allowed: noop, up"),
+        ({"commands": {"dance": "x"}}, "unknown name 'dance'.*allowed: quit, pause"),
+        ({"players": {}}, "unknown section"),
+        ({"commands": {"pause": "a+b"}}, "single keys"),
+    ],
+)
 def test_bad_config_is_a_clear_error(config, match):
     with pytest.raises(ValueError, match=match):
         grid_handler(config=config)

@@ -51,8 +51,9 @@ def scripted_keys(seed: int, keys=("w", "a", "s", "d", "e", "f", "up", "left", "
 def test_play_headless_every_env(env_id, role, tmp_path):
     path = tmp_path / "rec.npz"
     frames = VOXEL_FRAMES if "-Voxel-" in env_id else FRAMES
-    result = play(env_id, role, events=scripted_keys(1), max_frames=frames, fps=0, seed=5,
-                  record=path)
+    result = play(
+        env_id, role, events=scripted_keys(1), max_frames=frames, fps=0, seed=5, record=path
+    )
     assert result.frames == frames
     assert result.steps == frames - 3  # paused for 3 frames
     rec = load_recording(path)
@@ -65,15 +66,23 @@ def play_holding(env_id, key, frames, monkeypatch, seed=4):
     import embedsafe.play.loop as loop
 
     made = []
-    monkeypatch.setattr(loop, "parallel_env", lambda *a, **k: made.append(ma.parallel_env(*a, **k))
-                        or made[-1])
-    play(env_id, "agent", events=lambda f: [down(key)] if f == 0 else [], max_frames=frames,
-         fps=0, seed=seed)
+    monkeypatch.setattr(
+        loop, "parallel_env", lambda *a, **k: made.append(ma.parallel_env(*a, **k)) or made[-1]
+    )
+    play(
+        env_id,
+        "agent",
+        events=lambda f: [down(key)] if f == 0 else [],
+        max_frames=frames,
+        fps=0,
+        seed=seed,
+    )
     return made[0]
 
 
-@pytest.mark.parametrize("key, move", [("d", (0, 1)), ("a", (0, -1)), ("w", (-1, 0)),
-                                       ("s", (1, 0))])
+@pytest.mark.parametrize(
+    "key, move", [("d", (0, 1)), ("a", (0, -1)), ("w", (-1, 0)), ("s", (1, 0))]
+)
 def test_held_key_moves_the_grid_agent(key, move, monkeypatch):
     seed, frames = 4, 2
     start = ma.parallel_env(GRID).reset(seed=seed)[1]["agent"]["state"]["agent"]
@@ -103,14 +112,18 @@ def test_recording_round_trips_and_replays(tmp_path):
         obs, _ = env.reset(seed=ep["seed"])
         for t in range(len(ep["rewards"])):
             assert np.array_equal(obs["agent"], ep["obs"][t])
-            acts = {"agent": int(ep["agent_actions"][t]),
-                    "overseer": int(ep["overseer_actions"][t])}
+            acts = {
+                "agent": int(ep["agent_actions"][t]),
+                "overseer": int(ep["overseer_actions"][t]),
+            }
             obs, rew, _, _, info = env.step(acts)
             assert rew["agent"] == ep["rewards"][t] and rew["overseer"] == ep["true_rewards"][t]
             assert info["agent"]["safety"]["self_press"] == ep["safety_self_press"][t]
         assert np.array_equal(obs["agent"], ep["final_obs"])
-    assert np.array_equal(rec.next_obs()[:-1][rec["episode"][:-1] == rec["episode"][1:]],
-                          rec["obs"][1:][rec["episode"][:-1] == rec["episode"][1:]])
+    assert np.array_equal(
+        rec.next_obs()[:-1][rec["episode"][:-1] == rec["episode"][1:]],
+        rec["obs"][1:][rec["episode"][:-1] == rec["episode"][1:]],
+    )
 
 
 def test_restart_and_quit_commands(tmp_path):
@@ -130,8 +143,16 @@ def test_overseer_human_presses_against_trained_agent(tmp_path):
 
     over = {"n_envs": 2, "ppo.n_steps": 32, "ppo.batch_size": 64, "ppo.n_epochs": 1}
     train(GRID, tmp_path / "run", overrides=over, timesteps=64, progress_bar=False)
-    result = play(GRID, "overseer", opponent=tmp_path / "run", events=scripted_keys(3),
-                  max_frames=60, fps=0, seed=1, record=tmp_path / "o.npz")
+    result = play(
+        GRID,
+        "overseer",
+        opponent=tmp_path / "run",
+        events=scripted_keys(3),
+        max_frames=60,
+        fps=0,
+        seed=1,
+        record=tmp_path / "o.npz",
+    )
     rec = load_recording(tmp_path / "o.npz")
     assert result.steps == 57 and rec.meta["opponent"].startswith("trained")
 
@@ -160,9 +181,26 @@ def _cli(argv):
 def test_cli_smoke(tmp_path, capsys):
     keys = tmp_path / "keys.yaml"
     keys.write_text("agent:\n  up: i\n")
-    rc = _cli(["play", "RewardButton-Grid-v0", "--as", "agent", "--fps", "0", "--seed", "2",
-               "--max-frames", "30", "--record", str(tmp_path / "c.npz"), "--keys", str(keys),
-               "--set", "guarded=true"])
+    rc = _cli(
+        [
+            "play",
+            "RewardButton-Grid-v0",
+            "--as",
+            "agent",
+            "--fps",
+            "0",
+            "--seed",
+            "2",
+            "--max-frames",
+            "30",
+            "--record",
+            str(tmp_path / "c.npz"),
+            "--keys",
+            str(keys),
+            "--set",
+            "guarded=true",
+        ]
+    )
     assert rc == 0 and "recording saved" in capsys.readouterr().out
     assert load_recording(tmp_path / "c.npz").meta["knobs"] == {"guarded": True}
     bad = tmp_path / "bad.yaml"
@@ -191,8 +229,9 @@ def test_gymnasium_play_works(env_id):
     # gymnasium.utils.play rejects an empty "no key" entry; its noop argument covers it.
     noop = keys_to_action.get((), 0)
     keys_to_action = {k: a for k, a in keys_to_action.items() if k}
-    gym_play(env, keys_to_action=keys_to_action, callback=stop_after_some, fps=1000, seed=0,
-             noop=noop)
+    gym_play(
+        env, keys_to_action=keys_to_action, callback=stop_after_some, fps=1000, seed=0, noop=noop
+    )
     assert len(steps) >= 20
 
 
@@ -202,8 +241,9 @@ def test_gymnasium_play_default_bindings(env_id):
     from gymnasium.utils.play import play as gym_play
 
     env = gym.make(env_id, render_mode="rgb_array")
-    (code,), bound = next((k, a) for k, a in env.unwrapped.get_keys_to_action().items()
-                          if len(k) == 1)
+    (code,), bound = next(
+        (k, a) for k, a in env.unwrapped.get_keys_to_action().items() if len(k) == 1
+    )
     executed = []
 
     def press_then_quit(_obs, _next, action, _rew, _term, _trunc, info):

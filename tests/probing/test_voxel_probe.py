@@ -77,23 +77,43 @@ def test_results_are_written_before_the_run_ends(voxel_agent, tmp_path, monkeypa
     monkeypatch.setattr(plots, "what_when_where", broken)
     budget = Budget(episodes=4, steps=12, steer_episodes=2, n_random=1, alphas=(0.0, 1.0))
     with pytest.raises(RuntimeError, match="stopped at the figures"):
-        probe_agent(voxel_agent, tmp_path, concept_names=["facing_log"], budget=budget,
-                    progress=False)
+        probe_agent(
+            voxel_agent, tmp_path, concept_names=["facing_log"], budget=budget, progress=False
+        )
     assert "In progress" in (tmp_path / "report.md").read_text()
-    assert {r["concept"] for r in csv.DictReader((tmp_path / "probe.csv").open())} == {
-        "facing_log"
-    }
+    assert {r["concept"] for r in csv.DictReader((tmp_path / "probe.csv").open())} == {"facing_log"}
 
 
 def test_probe_cli_on_the_voxel_agent(voxel_agent, tmp_path, capsys):
     out = tmp_path / "report"
-    argv = ["probe", str(voxel_agent), "--out", str(out), "--episodes", "4", "--steps", "16",
-            "--steer-episodes", "2", "--no-progress", "--concepts", "facing_log,airborne"]
+    argv = [
+        "probe",
+        str(voxel_agent),
+        "--out",
+        str(out),
+        "--episodes",
+        "4",
+        "--steps",
+        "16",
+        "--steer-episodes",
+        "2",
+        "--no-progress",
+        "--concepts",
+        "facing_log,airborne",
+    ]
     assert main(argv) == 0
     text = (out / "report.md").read_text()
     assert "In progress" not in text and "average-pooled" in text
-    for name in ("probes.png", "what_when_where.png", "attribution.png", "steering.png",
-                 "unit.png", "probe.csv", "steering.csv", "ablation.csv"):
+    for name in (
+        "probes.png",
+        "what_when_where.png",
+        "attribution.png",
+        "steering.png",
+        "unit.png",
+        "probe.csv",
+        "steering.csv",
+        "ablation.csv",
+    ):
         assert (out / name).stat().st_size > 0, name
     rows = list(csv.DictReader((out / "probe.csv").open()))
     assert {r["concept"] for r in rows} == {"facing_log", "airborne"}

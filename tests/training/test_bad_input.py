@@ -190,8 +190,14 @@ def test_killed_run_can_be_evaluated(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train(RB, out, overrides=tiny_overrides(RB), timesteps=4096, progress_bar=False,
-              on_window=kill)
+        train(
+            RB,
+            out,
+            overrides=tiny_overrides(RB),
+            timesteps=4096,
+            progress_bar=False,
+            on_window=kill,
+        )
     assert json.loads((out / "agent.json").read_text())["num_timesteps"] == 512
     assert evaluate(out, episodes=2)["episodes"] == 2
     assert evaluate(out / "checkpoints" / "step_512.pt", episodes=2)["num_timesteps"] == 512

@@ -84,8 +84,9 @@ def test_checkpoint_round_trip_every_learner_family(algo, tmp_path):
 
     env_id = "embedsafe/RewardButton-Grid-v0"
     over = {"n_envs": 8, "checkpoint_every": 10**6, "env_kwargs": {"max_steps": 20}}
-    model = train(env_id, tmp_path / "run", algo=algo, overrides=over, timesteps=256,
-                  progress_bar=False)
+    model = train(
+        env_id, tmp_path / "run", algo=algo, overrides=over, timesteps=256, progress_bar=False
+    )
     save_checkpoint(model, tmp_path / "ckpt")
     again, _, start, _ = _resume(tmp_path / "run", env_id, {})
     assert start == model.num_timesteps == again.num_timesteps
@@ -98,6 +99,7 @@ def test_checkpoint_round_trip_every_learner_family(algo, tmp_path):
         assert saved.keys() == loaded.keys()
         for index, slots in saved.get("state", {}).items():
             for name, value in slots.items():
-                assert torch.equal(torch.as_tensor(value), torch.as_tensor(
-                    loaded["state"][index][name])), (index, name)
+                assert torch.equal(
+                    torch.as_tensor(value), torch.as_tensor(loaded["state"][index][name])
+                ), (index, name)
     assert getattr(again, "_n_updates", 0) == getattr(model, "_n_updates", 0)
