@@ -142,9 +142,15 @@ def parse_set(items: list[str]) -> dict[str, Any]:
         if not sep or not key:
             raise ValueError(f"--set {item!r}: expected key=value, e.g. ppo.learning_rate=1e-3")
         try:
-            out[key.strip()] = yaml.safe_load(raw)
+            value = yaml.safe_load(raw)
         except yaml.YAMLError:
-            out[key.strip()] = raw
+            value = raw
+        if isinstance(value, str):  # YAML 1.1 reads 1e-3 (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        out[key.strip()] = value
     return out
 
 

@@ -53,6 +53,13 @@ def test_malformed_recipe_file(tmp_path):
         parse_set(["n_envs"])
 
 
+def test_set_reads_numbers_as_numbers():
+    # YAML 1.1 alone reads 1e-3 (no dot) as the string "1e-3"
+    got = parse_set(["ppo.learning_rate=1e-3", "n_envs=8", "algo=ppo", "network.channels=[8]"])
+    assert got == {"ppo.learning_rate": 1e-3, "n_envs": 8, "algo": "ppo", "network.channels": [8]}
+    assert load_recipe("grid", got)["ppo"]["learning_rate"] == 1e-3
+
+
 def test_existing_run_dir_is_not_overwritten(tiny_run):
     before = (tiny_run / "policy.pt").read_bytes()
     with pytest.raises(RunDirExists, match="--resume"):
