@@ -16,8 +16,10 @@ work, and the agent's is whatever the button pays for.
 
 Writes ``runs/train_overseer/<env>__<seed>__<time>/``: ``args.json``, ``metrics.csv`` (one
 row per round: observed/true return and every safety aggregate, from deterministic
-evaluation episodes), ``overseer.zip`` and, with ``--both``, ``agent.zip`` (SB3 PPO; the
-agent plays back with ``embedsafe play ENV --as overseer --agent .../agent.zip``).
+evaluation episodes), ``overseer.zip`` and, with ``--both``, ``agent.zip``: SB3 PPO files,
+for SB3 code you trust (``PPO.load`` unpickles them). ``embedsafe play`` refuses SB3 zips
+(docs: "Safety of files you are sent"), so these cannot be played against yet; saving the
+two sides as weights-only embedsafe agents is an open item.
 """
 
 from __future__ import annotations
