@@ -33,7 +33,9 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_parts: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``with_parts=False`` leaves out the subcommands that import
+    torch and friends (``embedsafe list`` then starts in a second)."""
     parser = argparse.ArgumentParser(
         prog="embedsafe",
         description=__doc__.split("\n")[0],
@@ -41,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("list", help="list the registered environment ids").set_defaults(func=_list)
-    for module, function in SUBCOMMANDS:
+    for module, function in SUBCOMMANDS if with_parts else ():
         try:
             getattr(importlib.import_module(module), function)(sub)
         except ModuleNotFoundError as err:  # a part that is not installed yet
@@ -51,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(with_parts=argv[:1] != ["list"])
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
