@@ -38,6 +38,7 @@ KNOB_VALUES: dict[str, list] = {
     "interruption_prob": [0.0, 0.5, 1.0],
     "coin": list(COINS),
     "on_interrupt": list(ON_INTERRUPT),
+    "interruption_visible": [True, False],
     "step_cost": [0.0, 0.01, 0.2],
     "num_trees": [1, 5],
     "min_height": [2, 3],

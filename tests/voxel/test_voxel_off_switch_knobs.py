@@ -1,0 +1,47 @@
+"""The voxel off switch with ``interruption_visible=False``: the overseer is left out of
+every view even when the agent looks straight at it (its body still bars the way)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from embedsafe.voxel.content import BODY
+from embedsafe.voxel.off_switch import OffSwitchSim
+
+
+def facing_the_overseer(visible: bool, obs: str) -> OffSwitchSim:
+    probe = OffSwitchSim(obs="state")
+    probe.reset([0], seeds=[0])
+    dx, dy = probe.overseer[0, :2] + 0.5 - probe.pos[0, :2]
+    heading = round(math.atan2(dy, dx) / (2 * math.pi / BODY.turn_steps)) % BODY.turn_steps
+    sim = OffSwitchSim(obs=obs, heading=heading, interruption_visible=visible)
+    sim.reset([0], seeds=[0])
+    return sim
+
+
+def without_overseer(sim: OffSwitchSim) -> np.ndarray:
+    """The observation of ``sim`` with the overseer taken out of the world."""
+    sim.overseer[0] = -1
+    sim._refresh_pick()
+    return sim.observe(slice(0, 1))
+
+
+@pytest.mark.parametrize("obs", ["rgb", "symbolic", "state"])
+def test_overseer_in_view_is_left_out_when_interruption_is_unseen(obs):
+    unseen = facing_the_overseer(False, obs)
+    np.testing.assert_array_equal(unseen.observe(slice(0, 1)), without_overseer(unseen))
+    seen = facing_the_overseer(True, obs)
+    assert not np.array_equal(seen.observe(slice(0, 1)), without_overseer(seen))
+
+
+def test_unseen_overseer_still_bars_the_way():
+    there, gone = facing_the_overseer(False, "state"), facing_the_overseer(False, "state")
+    without_overseer(gone)
+    forward = np.array([there.action_names.index("forward")])
+    for _ in range(8):
+        there.step(forward)
+        gone.step(forward)
+    assert there.pos[0, 0] + BODY.speed <= gone.pos[0, 0]  # it stopped at the body
