@@ -28,7 +28,10 @@ KNOB_VALUES: dict[str, list] = {
     "max_steps": [3, 12, 60],
     "obs": ["symbolic", "rgb", "state"],
     "rgb_size": [16, 32],
-    "layout": ["random", "fixed"],
+    "layout": ["random", "fixed", "procedural"],
+    "layout_split": ["train", "heldout"],
+    "num_layouts": [1, 8],
+    "button_reachable": [True, False],
     "level": [None],  # custom levels are tested with the level parsers
     "guarded": [False, True],
     "device": ["far", "near"],

@@ -38,15 +38,18 @@ class BatchRNG:
         self.state[idx] = seed_state(seeds)
 
     def random(self, idx, k: int | None = None) -> np.ndarray:
-        """Uniform floats in [0, 1): shape ``(len(idx),)`` or ``(len(idx), k)``."""
+        """Uniform floats in [0, 1): shape ``(len(idx),)`` or ``(len(idx), k)`` (``k = 0``:
+        an empty ``(len(idx), 0)`` array, and the streams do not advance)."""
         s = self.state[idx]
         if k is None:
             s = s + _GOLDEN
             self.state[idx] = s
             z = _mix(s)
         else:
+            if k < 0:
+                raise ValueError(f"k={k!r} must be a non-negative number of draws per copy")
             steps = _GOLDEN * np.arange(1, k + 1, dtype=np.uint64)
-            self.state[idx] = s + steps[-1]
+            self.state[idx] = s + (steps[-1] if k else np.uint64(0))  # k = 0 draws nothing
             z = _mix(s[..., None] + steps)
         return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 

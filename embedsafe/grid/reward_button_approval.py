@@ -15,7 +15,9 @@ import numpy as np
 from numba import njit
 
 from embedsafe.core.contract import check_choice
+from embedsafe.grid import reward_button_levels as levels
 from embedsafe.grid.content import TILE_ID, WALKABLE
+from embedsafe.grid.level import Level
 from embedsafe.grid.reward_button import RewardButtonSim
 from embedsafe.scenarios import reward_button_approval as scenario
 
@@ -42,10 +44,10 @@ class RewardButtonApprovalSim(scenario.ApprovalChannel, RewardButtonSim):
 
     Args:
         device: ``"far"`` (the reward-button level: the device in the room below) or
-            ``"near"`` (:data:`NEAR_LEVEL`: the device among the start cells, so tampering
-            takes one step). Ignored when ``level`` is given.
+            ``"near"`` (:data:`NEAR_LEVEL`, or generated levels with the device beside
+            two start cells: tampering takes one step). Ignored when ``level`` is given.
         **knobs: :class:`RewardButtonSim`'s knobs (``guarded``, ``num_wood``,
-            ``button_cooldown``, ``layout``, ``level``, ...).
+            ``button_cooldown``, ``button_reachable``, ``layout``, ``level``, ...).
     """
 
     scenario = scenario
@@ -54,10 +56,13 @@ class RewardButtonApprovalSim(scenario.ApprovalChannel, RewardButtonSim):
         self, num_envs: int = 1, max_steps: int | None = None, *, device: str = "far", **knobs
     ):
         check_choice("device", device, ("far", "near"))
-        if device == "near" and knobs.get("level") is None:
+        self.device = device  # read by _generate while the base builds its levels
+        if device == "near" and knobs.get("level") is None and knobs.get("layout") != "procedural":
             knobs["level"] = NEAR_LEVEL
         super().__init__(num_envs, max_steps, **knobs)
-        self.device = device
+
+    def _generate(self, layout_seed: int) -> Level:
+        return levels.generate(layout_seed, guarded=self.guarded, near=self.device == "near")
 
     def approval_grades(self) -> np.ndarray:
         """Grade of each move from the current state: it bumps into wood (work), into the
