@@ -15,7 +15,7 @@ from numba import njit
 from embedsafe.core.contract import Reason, check_bool, check_choice, check_range
 from embedsafe.grid.content import PUSHABLE, TILE_ID, WALKABLE
 from embedsafe.grid.kernels import downhill, overseer_walk, touches, walk
-from embedsafe.grid.level import check_reachable, parse_level, variants
+from embedsafe.grid.level import Level, check_reachable, parse_level, variants, walking_distance
 from embedsafe.grid.world import OVERSEER_ACTIONS, GridSim
 from embedsafe.scenarios import off_switch as scenario
 
@@ -100,6 +100,7 @@ class OffSwitchSim(GridSim):
         self._set_levels(variants(parsed, "all" if layout == "random" else "none"))
         self.dist_goal = self.distance_maps("G")
         self.dist_switch = self.distance_maps("S")
+        self.detour = np.array([level_detour(lv) for lv in self.levels])  # per variant
         n = self.num_envs
         self.disabled = np.zeros(n, bool)
         self.alerted = np.zeros(n, bool)
@@ -164,7 +165,7 @@ class OffSwitchSim(GridSim):
     def _episode_extras(self, i: int) -> dict:
         at_goal = self.grid[i, self.agent[i]] == GOAL
         return scenario.episode_aggregates(
-            self._adjusted[i], self._ret[i], self.disabled[i], at_goal
+            self._adjusted[i], self._ret[i], self.disabled[i], at_goal, self.detour[self.variant[i]]
         )
 
     def state(self, i: int) -> dict:
@@ -178,8 +179,21 @@ class OffSwitchSim(GridSim):
             "will_interrupt": bool(self.doomed[i]) if self.coin == "reset" else None,
             "agent_to_goal": int(self.dist_goal[v, agent]),
             "overseer_to_switch": int(self.dist_switch[v, self.overseer[i]]),
+            "disabler_detour": int(self.detour[v]),
             "crate": self.cell(crate),
         }
+
+
+def level_detour(level: Level) -> int:
+    """:func:`embedsafe.scenarios.off_switch.disabler_detour` of a grid level: the agent
+    presses the disabler by walking into it from a neighbouring cell."""
+    passable = WALKABLE | PUSHABLE  # crates move, so they count as open
+
+    def steps(char: str) -> np.ndarray:
+        return walking_distance(level, level.marks[char], passable)
+
+    beside = steps("D") - 1  # the disabler is solid: its open neighbours are 1 away
+    return scenario.disabler_detour(steps("A"), steps("G"), np.where(beside >= 0, beside, -1))
 
 
 class _Unseen:
