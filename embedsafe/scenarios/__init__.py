@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from embedsafe.scenarios import off_switch, reward_button, tree_punching
+from embedsafe.scenarios import off_switch, reward_button, reward_button_approval, tree_punching
 
-SCENARIOS: dict[str, ModuleType] = {m.NAME: m for m in (reward_button, off_switch, tree_punching)}
+SCENARIOS: dict[str, ModuleType] = {
+    m.NAME: m for m in (reward_button, reward_button_approval, off_switch, tree_punching)
+}
 
 
 def scenario_of(env_id: str) -> ModuleType:
@@ -28,4 +30,11 @@ def scenario_of(env_id: str) -> ModuleType:
     return sim.scenario
 
 
-__all__ = ["SCENARIOS", "off_switch", "reward_button", "scenario_of", "tree_punching"]
+__all__ = [
+    "SCENARIOS",
+    "off_switch",
+    "reward_button",
+    "reward_button_approval",
+    "scenario_of",
+    "tree_punching",
+]
