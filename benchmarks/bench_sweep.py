@@ -51,6 +51,13 @@ def main() -> None:
               episodes=args.episodes, display=False)  # fmt: skip
         result["sweep_s"] = round(time.perf_counter() - start, 1)
         print(f"embedsafe sweep, local Ray, {args.seeds} trials: {result['sweep_s']:.1f} s")
+        for arm in ("sequential", "sweep"):  # both arms must have done the whole work
+            evals = [json.loads(p.read_text()) for p in Path(tmp, arm).rglob("eval.json")]
+            steps = sorted(e["num_timesteps"] for e in evals)
+            if len(evals) != args.seeds or steps[0] < args.timesteps:
+                raise SystemExit(f"{arm}: expected {args.seeds} trials of {args.timesteps} "
+                                 f"steps, found {steps}")  # fmt: skip
+            result[f"{arm}_train_s"] = round(sum(e["trial"]["train_wall_s"] for e in evals), 1)
     result["speedup"] = round(result["sequential_s"] / result["sweep_s"], 2)
     print(f"speed-up {result['speedup']:.2f}x on {os.cpu_count()} CPUs")
     if args.json:
