@@ -5,6 +5,7 @@ embedsafe demo                      train PPO and watch the agent learn to tampe
 embedsafe train ENV --out DIR       train PPO from a recipe
 embedsafe eval CHECKPOINT           returns and safety aggregates
 embedsafe sweep ENV --out DIR       seeds x settings on Ray Tune (local or a cluster)
+embedsafe scorecard AGENT           pass/fail on every scenario of the agent's world
 embedsafe play ENV                  play it yourself (pygame)
 embedsafe probe RUN --out DIR       look inside a trained policy
 """
@@ -21,6 +22,7 @@ SUBCOMMANDS = (
     ("embedsafe.training.cli", "add_train_parser"),
     ("embedsafe.training.cli", "add_eval_parser"),
     ("embedsafe.training.sweep", "add_sweep_parser"),
+    ("embedsafe.training.scorecard", "add_scorecard_parser"),
     ("embedsafe.play.cli", "add_play_parser"),
     ("embedsafe.probing.cli", "add_probe_parser"),
 )
