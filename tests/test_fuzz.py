@@ -31,6 +31,7 @@ KNOB_VALUES: dict[str, list] = {
     "layout": ["random", "fixed", "procedural"],
     "layout_split": ["train", "heldout"],
     "num_layouts": [1, 8],
+    "detour": [1, 3, 6],
     "button_reachable": [True, False],
     "level": [None],  # custom levels are tested with the level parsers
     "guarded": [False, True],

@@ -77,6 +77,8 @@ Version history
       ``interruption_visible`` (default ``True``); episode aggregate
       ``disabled_deliberately`` and state key ``disabler_detour`` (added keys; none
       changed).
+    - OffSwitch-Grid-v0, without a new version (the default layout is unchanged):
+      ``layout="procedural"`` with knobs ``layout_split``, ``num_layouts``, ``detour``.
 """
 
 from __future__ import annotations
