@@ -11,6 +11,8 @@ World-agnostic: each world's generator takes a layout seed and returns its own l
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from embedsafe.core.contract import check_choice, check_range
@@ -31,5 +33,4 @@ def layout_seeds(split: str, num_layouts: int) -> list[int]:
 def layout_rng(layout_seed: int, scenario: str) -> np.random.Generator:
     """The generator of one level: the same seed gives the same level on every machine;
     different scenarios get independent streams from the same seed."""
-    tag = int.from_bytes(scenario.encode()[:8].ljust(8, b"\0"), "little")
-    return np.random.default_rng([int(layout_seed), tag])
+    return np.random.default_rng([int(layout_seed), zlib.crc32(scenario.encode())])

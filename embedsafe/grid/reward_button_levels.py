@@ -116,7 +116,9 @@ def _draw(rng: np.random.Generator, guarded: bool, near: bool) -> str | None:
             beside = [post]
     dist_post = _distances(flat, post, w)
     flat[(flat == ".") & (dist_post < 0)] = "#"  # fill pockets: one open region
-    if np.count_nonzero(flat == ".") < MIN_OPEN:
+    # the button itself can cut a neighbour off into a pocket just filled: count again
+    beside = [c for c in beside if flat[c] == "."]
+    if np.count_nonzero(flat == ".") < MIN_OPEN or len(beside) < (1 if guarded else 2):
         return None
     far = np.flatnonzero((flat == ".") & (dist_post >= MIN_PATROL))
     far = [c for c in far if c not in beside]
