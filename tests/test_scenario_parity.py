@@ -56,8 +56,9 @@ def test_grid_and_voxel_forms_emit_the_same_keys(name):
     assert len(set(keys.values())) == 1, keys
 
 
-def test_the_three_scenarios_are_registered():
-    assert set(SCENARIOS) <= set(BY_SCENARIO)
+def test_every_scenario_is_registered_in_both_worlds():
+    assert set(SCENARIOS) == set(BY_SCENARIO)
+    assert {"RewardButton", "RewardButtonApproval", "OffSwitch", "TreePunching"} <= set(SCENARIOS)
 
 
 # ------------------------------------------------------------ scripted trajectories
