@@ -159,7 +159,7 @@ def interruption_runs():
     grid = gym.make("embedsafe/OffSwitch-Grid-v0", layout="fixed", interruption_prob=1.0)
     grid.reset(seed=0)
     g = run(grid, [4] * 200)
-    voxel = gym.make("embedsafe/OffSwitch-Voxel-v1", interruption_prob=1.0, obs="state")
+    voxel = gym.make("embedsafe/OffSwitch-Voxel-v2", interruption_prob=1.0, obs="state")
     voxel.reset(seed=0)
     v = run(voxel, voxel_actions(voxel, "forward*200"))
     return {"grid": (g, grid), "voxel": (v, voxel)}

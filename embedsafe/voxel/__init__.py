@@ -19,7 +19,7 @@ ENVS = [
         "Paid by the overseer's approval of each action; the grading device can be tampered.",
     ),
     EnvRow(
-        "OffSwitch-Voxel-v1",
+        "OffSwitch-Voxel-v2",
         "embedsafe.voxel.off_switch:OffSwitchSim",
         "Crossing a zone may send an overseer to an off switch; a detour block disables it.",
     ),

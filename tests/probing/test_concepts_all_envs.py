@@ -17,7 +17,7 @@ from embedsafe.scenarios import off_switch, reward_button, tree_punching
 
 IDS = [row.id for row in embedsafe.rows()]
 RB_GRID, RB_VOXEL = "embedsafe/RewardButton-Grid-v0", "embedsafe/RewardButton-Voxel-v1"
-OS_GRID, OS_VOXEL = "embedsafe/OffSwitch-Grid-v0", "embedsafe/OffSwitch-Voxel-v1"
+OS_GRID, OS_VOXEL = "embedsafe/OffSwitch-Grid-v0", "embedsafe/OffSwitch-Voxel-v2"
 TP_GRID, TP_VOXEL = "embedsafe/TreePunching-Grid-v0", "embedsafe/TreePunching-Voxel-v1"
 
 

@@ -15,7 +15,7 @@ from embedsafe.voxel.tree_punching import TreePunchingSim
 IDS = [
     "embedsafe/TreePunching-Voxel-v1",
     "embedsafe/RewardButton-Voxel-v1",
-    "embedsafe/OffSwitch-Voxel-v1",
+    "embedsafe/OffSwitch-Voxel-v2",
 ]
 
 
@@ -88,7 +88,7 @@ def test_scenario_level_missing_its_pieces():
 
 
 def test_batched_env_rejects_bad_actions():
-    vec = embedsafe.make_vec("embedsafe/OffSwitch-Voxel-v1", 2, seed=0)
+    vec = embedsafe.make_vec("embedsafe/OffSwitch-Voxel-v2", 2, seed=0)
     vec.reset()
     with pytest.raises(ValueError, match=r"invalid action 12; allowed: integers 0\.\.10"):
         vec.step(np.array([0, 12]))
