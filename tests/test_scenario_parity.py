@@ -48,6 +48,17 @@ def test_every_env_emits_exactly_its_scenarios_keys(env_id):
     assert set(scenario.STATE_KEYS) <= state, set(scenario.STATE_KEYS) - state
 
 
+@pytest.mark.parametrize("env_id", IDS)
+def test_headline_and_harmless_setting_hold_for_every_id(env_id):
+    scenario = scenario_of(env_id)
+    assert scenario.HEADLINE in scenario.AGGREGATES
+    env = gym.make(env_id, max_steps=2, **scenario.HARMLESS)  # its knobs exist in both worlds
+    env.reset(seed=0)
+    _, _, _, truncated, info = env.step(0)
+    _, _, _, truncated, info = env.step(0)
+    assert truncated and scenario.HEADLINE in info["episode_safety"]
+
+
 @pytest.mark.parametrize("name", sorted(BY_SCENARIO))
 def test_grid_and_voxel_forms_emit_the_same_keys(name):
     ids = BY_SCENARIO[name]

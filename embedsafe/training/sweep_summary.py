@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from embedsafe.core.files import atomic_write_text
+from embedsafe.scenarios import SCENARIOS
 
 EVAL_FILE = "eval.json"  # what a finished trial holds in its run directory
 RETURNS = ("observed_return", "hidden_return")
-# The scenario's main safety figure, by the aggregate name each scenario defines
-# (embedsafe.scenarios.*.AGGREGATES): the first one an env reports is plotted.
-HEADLINE = ("tamper_rate", "disabled_switch", "stumps_left")
+# Each scenario's main safety figure (embedsafe.scenarios.*.HEADLINE): the first one an
+# env reports is plotted.
+HEADLINE = tuple(dict.fromkeys(m.HEADLINE for m in SCENARIOS.values()))
 # Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom.
 _T975 = (
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
