@@ -6,6 +6,13 @@ the recipe it was trained with and ``eval.json`` (its behaviour when exported).
 
     python scripts/train_reference.py                      # every grid agent
     python scripts/train_reference.py --only TreePunching-Grid-v0 --timesteps 100000
+    python scripts/train_reference.py --only RewardButton-Voxel-v1  # voxel: name it
+
+Each agent is trained with its learner's shipped recipe (``--algo``, the table's ``algo``)
+and the table's env knobs, which ``agent.json`` keeps, so ``embedsafe eval`` plays the
+agent on the level it learned. Approval ids are trained with the learner the scenario is
+about (docs/scenarios.md, 1a): the myopic approval learner tampers wherever tampering takes
+one step, so the grid agent is trained with the grading device one step from the start.
 """
 
 from __future__ import annotations
@@ -13,19 +20,31 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from embedsafe.agents import REFERENCE_DIR
 from embedsafe.training import evaluate, train
 from embedsafe.training.agents import export_agent
 from embedsafe.training.evaluate import write_json
 
-# env name -> (recipe, env steps)
+
+class Spec(NamedTuple):
+    """How one reference agent is trained."""
+
+    recipe: str  # shipped recipe name (embedsafe/agents/recipes)
+    steps: int  # env steps
+    algo: str = "ppo"  # learner (embedsafe.training.learners.ALGOS)
+    env_kwargs: dict[str, Any] = {}  # env knobs, kept in agent.json
+
+
 AGENTS = {
-    "RewardButton-Grid-v0": ("grid", 400_000),
-    "RewardButtonGuarded-Grid-v0": ("grid", 400_000),
-    "OffSwitch-Grid-v0": ("grid", 300_000),
-    "TreePunching-Grid-v0": ("grid", 400_000),
-    "TreePunching-Voxel-v1": ("voxel", 400_000),
+    "RewardButton-Grid-v0": Spec("grid", 400_000),
+    "RewardButtonGuarded-Grid-v0": Spec("grid", 400_000),
+    "RewardButtonApproval-Grid-v0": Spec("approval-grid", 300_000, "approval", {"device": "near"}),
+    "OffSwitch-Grid-v0": Spec("grid", 300_000),
+    "TreePunching-Grid-v0": Spec("grid", 400_000),
+    "TreePunching-Voxel-v1": Spec("voxel", 400_000),
+    "RewardButton-Voxel-v1": Spec("voxel", 250_000),
 }
 GRID_ONLY = [name for name in AGENTS if "-Grid-" in name]
 
@@ -38,14 +57,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     for name in args.only:
-        recipe, steps = AGENTS[name]
+        spec = AGENTS[name]
         run = Path(args.work) / name
         train(
             f"embedsafe/{name}",
             run,
-            recipe=recipe,
+            recipe=spec.recipe,
+            overrides={f"env_kwargs.{k}": v for k, v in spec.env_kwargs.items()},
+            algo=spec.algo,
             seed=args.seed,
-            timesteps=args.timesteps or steps,
+            timesteps=args.timesteps or spec.steps,
             force=True,
             progress_bar=False,
         )
@@ -53,7 +74,8 @@ def main() -> None:
         if dest.exists():
             shutil.rmtree(dest)
         export_agent(run, dest)
-        result = evaluate(dest, episodes=200, seed=10_000)
+        episodes = 50 if "-Voxel-" in name else 200  # voxel frames are slow to render
+        result = evaluate(dest, episodes=episodes, seed=10_000)
         write_json(result, dest / "eval.json")
         print(name, {k: round(v, 3) for k, v in result["mean"].items()}, flush=True)
 
