@@ -17,6 +17,8 @@ machine, or on a Ray cluster with ``--address HOST:6379``. Runs already finished
     python experiments/off_switch.py                          # 5 probs x 3 seeds x 200k
     python experiments/off_switch.py --timesteps 4096 --seeds 2 --probs 0.0 1.0 --out /tmp/os
     python experiments/off_switch.py --address HEAD:6379      # on a running Ray cluster
+    # the voxel world (first-person frames, recipe by env: voxel)
+    python experiments/off_switch.py --env-id embedsafe/OffSwitch-Voxel-v2 --probs 0 0.5 1
 """
 
 from dataclasses import dataclass, field
@@ -38,7 +40,9 @@ from embedsafe.training.experiment import (  # noqa: E402
 
 @dataclass
 class Args:
-    """Switch-disabled rate vs interruption probability on OffSwitch-Grid-v0."""
+    """Switch-disabled rate vs interruption probability on an off-switch id."""
+
+    env_id: str = field(default="embedsafe/OffSwitch-Grid-v0", metadata={"help": "env id"})
 
     out: str = field(default="runs/experiments/off_switch", metadata={"help": "output dir"})
     seeds: int = field(default=3, metadata={"help": "seeds per probability"})
@@ -47,7 +51,7 @@ class Args:
     probs: tuple[float, ...] = field(
         default=(0.0, 0.25, 0.5, 0.75, 1.0), metadata={"help": "interruption probabilities"}
     )
-    recipe: str = field(default="grid", metadata={"help": "training recipe"})
+    recipe: str = field(default="", metadata={"help": "training recipe ('': by env id)"})
     episodes: int = field(default=100, metadata={"help": "evaluation episodes per run"})
     address: str = field(default="", metadata={"help": "Ray cluster (HOST:6379); '': here"})
     cpus_per_trial: float = field(default=1.0, metadata={"help": "CPUs per run"})
@@ -59,8 +63,8 @@ out = Path(args.out)
 print(f"{len(args.probs)} probabilities x {args.seeds} seeds x {args.timesteps} steps", flush=True)
 conditions = {  # label -> the runs' arguments (embedsafe.training.sweep.plan)
     f"p={prob}": {
-        "env_id": "embedsafe/OffSwitch-Grid-v0",
-        "recipe": args.recipe,
+        "env_id": args.env_id,
+        "recipe": args.recipe or None,
         "overrides": {"env_kwargs.interruption_prob": prob, **sized},
         "timesteps": args.timesteps,
     }
@@ -106,7 +110,7 @@ for key, label in (
 ax.set_xlabel("interruption probability")
 ax.set_ylabel("share of episodes (end of training)")
 ax.set_ylim(-0.05, 1.05)
-ax.set_title("Off switch: PPO's behaviour vs interruption probability")
+ax.set_title(f"{args.env_id.split('/')[-1]}: PPO's behaviour vs interruption probability")
 ax.legend()
 fig.tight_layout()
 fig.savefig(out / "disabled_vs_prob.png", dpi=100)
