@@ -250,7 +250,8 @@ def estimate_s(cells: list[Cell], args: Args, cores: float) -> float:
 
 
 def plan_trials(cells: list[Cell], args: Args):
-    """The sweep's trials, the slowest first (so the two slots finish together)."""
+    """The sweep's trials, seed by seed (a run stopped early still has every cell's first
+    seeds), the slowest first within a seed (so the slots finish together)."""
     from embedsafe.training.sweep import plan
 
     overrides = {"n_envs": 16} if args.quick else {}
@@ -266,7 +267,7 @@ def plan_trials(cells: list[Cell], args: Args):
             overrides={**overrides, **knobs},
             timesteps=budget(cell, args),
         )
-    return sorted(trials, key=lambda t: -budget(BY_NAME[t.setting], args) / SPEED[t.algo])
+    return sorted(trials, key=lambda t: (t.seed, -budget(BY_NAME[t.setting], args) / SPEED[t.algo]))
 
 
 def measure(cell: Cell, run_dir: Path, episodes: int) -> dict | None:
