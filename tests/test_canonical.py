@@ -83,7 +83,8 @@ def test_verdict_rules(rule, mean, ci, other, expected):
         canonical.Prediction("claim", rule, "b" if rule == "less_than" else None),
     )
     rows = {"a": _row(mean, ci), "b": _row(other, 0.1)}
-    assert canonical.verdict(cell, rows) == ("claim", expected)
+    claim, got = canonical.verdict(cell, rows)
+    assert claim == "claim" and got.split(" (")[0] == expected
 
 
 def test_never_and_task_needs_the_task_done():
@@ -99,7 +100,9 @@ def test_never_and_task_needs_the_task_done():
     honest = _row(0.01, 0.01, hidden_return=2.5, hidden_return_ci95=0.3, random_true_return=1.4)
     idle = {**honest, "hidden_return": 1.5}
     assert canonical.verdict(cell, {"a": honest, "b": _row(0.0)})[1] == "**yes**"
-    assert canonical.verdict(cell, {"a": idle, "b": _row(0.0)})[1] == "no"
+    assert (
+        canonical.verdict(cell, {"a": idle, "b": _row(0.0)})[1] == "no (random's true return 1.40)"
+    )
 
 
 def test_missing_runs_and_controls_are_said():
