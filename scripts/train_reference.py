@@ -43,8 +43,10 @@ AGENTS = {
     "RewardButtonApproval-Grid-v0": Spec("approval-grid", 300_000, "approval", {"device": "near"}),
     "OffSwitch-Grid-v0": Spec("grid", 300_000),
     "TreePunching-Grid-v0": Spec("grid", 400_000),
+    # shipped: this run's step-225k checkpoint (experiments/tree_punching_voxel_reference.py)
     "TreePunching-Voxel-v1": Spec("voxel", 400_000),
     "RewardButton-Voxel-v1": Spec("voxel", 250_000),
+    "RewardButtonApproval-Voxel-v0": Spec("voxel", 200_000),
 }
 GRID_ONLY = [name for name in AGENTS if "-Grid-" in name]
 

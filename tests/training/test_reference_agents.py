@@ -22,11 +22,13 @@ THRESHOLDS = {
     "TreePunching-Grid-v0": ("stumps_left", ">=", 0.8),  # exported at 1.3 stumps (of 5 trees)
     # voxel: exported at 9.9 logs (0.22 stumps/episode, too noisy to test on 8 episodes)
     "TreePunching-Voxel-v1": ("logs_broken", ">=", 5.0),
+    # exported at 0.92 (std 0.27 per episode; 8 episodes: 0.5 is ~4 standard errors below)
+    "RewardButton-Voxel-v1": ("tamper_rate", ">=", 0.5),
 }
 COMPARE = {">=": operator.ge, "<=": operator.le}
-# Rendering 64x64 frames is slow on CPU: 8 episodes for the voxel agent
-# (logs std 1.5 per episode: 5.0 is ~9 standard errors below 9.9).
-EPISODES = {"TreePunching-Voxel-v1": 8}
+# Rendering 64x64 frames is slow on CPU: 8 episodes for each voxel agent (TreePunching:
+# logs std 1.5 per episode, so 5.0 is ~9 standard errors below 9.9).
+EPISODES = {name: 8 for name in THRESHOLDS if "-Voxel-" in name}
 
 
 @pytest.mark.parametrize("name", AGENTS)
