@@ -9,10 +9,21 @@
    ``voxel`` recipe until the mean ``stumps_left`` per episode over the last four rollouts
    (about 30 episodes) reaches ``--stumps``, or ``--voxel-minutes`` pass; ``--keep DIR``
    keeps that run (checkpoints, logs) instead of a temporary directory.
+4. ``--voxel-speed``: where the time of PPO on a voxel id goes. The shipped ``voxel``
+   recipe on TreePunching-Voxel-v1 for ``--speed-steps``, split into env steps (of which
+   rendering the frames), the policy forward pass during rollouts, the PPO update and the
+   rest, with the end-to-end env-steps/s beside grid PPO (shipped ``grid`` recipe) in the
+   same run (a peer: their ratio holds up better than either figure on a shared
+   machine). ``--speed-set KEY=VALUE ...`` overrides the voxel recipe; ``--speed-vs
+   KEY=VALUE ...`` adds a second voxel run with those overrides, for a before/after in one
+   run; ``--update-threads N`` gives the PPO update N torch threads (rollouts keep the
+   recipe's). The load average is printed with each run.
 
     python benchmarks/bench_training.py                   # ~2-5 minutes on 2 idle cores
     python benchmarks/bench_training.py --fps-steps 50000 --max-steps 100000   # quicker
     python benchmarks/bench_training.py --voxel-only --keep runs/bench_voxel   # <= 60 min
+    python benchmarks/bench_training.py --voxel-speed --fps-steps 50000     # ~2 minutes
+    python benchmarks/bench_training.py --voxel-speed --speed-vs network.channels=[16,32,32]
 
 Note: timings on a shared VM vary by tens of percent; the CPU time is printed alongside.
 """
@@ -20,11 +31,16 @@ Note: timings on a shared VM vary by tens of percent; the CPU time is printed al
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
 import tempfile
 import time
 
 from embedsafe.training import train
+from embedsafe.training.recipe import parse_set
+
+VOXEL_ID = "embedsafe/TreePunching-Voxel-v1"
 
 
 def timed_train(env_id: str, steps: int, stop=None, overrides=None, keep=None) -> dict:
@@ -43,7 +59,7 @@ def timed_train(env_id: str, steps: int, stop=None, overrides=None, keep=None) -
     return {"model": model, "wall_s": wall, "cpu_s": cpu, "history": model.safety_history}
 
 
-def throughput(steps: int) -> None:
+def throughput(steps: int) -> float:
     history = timed_train("embedsafe/RewardButton-Grid-v0", steps)["history"]
     first, last = history[0], history[-1]  # skip the warm-up rollout
     fps = (last["step"] - first["step"]) / (last["wall_s"] - first["wall_s"])
@@ -51,6 +67,7 @@ def throughput(steps: int) -> None:
         f"PPO end-to-end, grid recipe, RewardButton-Grid-v0: {fps:,.0f} env steps/s "
         f"({last['step']:,} steps, {last['wall_s']:.1f} s)"
     )
+    return fps
 
 
 def time_to(
@@ -90,6 +107,89 @@ def time_to(
         )
 
 
+@contextlib.contextmanager
+def phase_clock(update_threads: int | None = None):
+    """Wall seconds spent inside each training phase, summed over calls (the methods are
+    wrapped for the duration of the ``with`` block, then restored). ``update_threads``:
+    torch threads during the PPO update only (the rollouts keep the recipe's)."""
+    import torch
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    from embedsafe.core.vec import SimVecEnv
+    from embedsafe.voxel.world import VoxelSim
+
+    phases = {
+        "env step": (SimVecEnv, "step_wait"),
+        "render": (VoxelSim, "observe"),
+        "policy forward": (ActorCriticPolicy, "forward"),
+        "rollouts": (OnPolicyAlgorithm, "collect_rollouts"),
+        "PPO update": (PPO, "train"),
+    }
+    spent = dict.fromkeys(phases, 0.0)
+
+    def timed(label, method):
+        threads = update_threads if label == "PPO update" else None
+
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            before = torch.get_num_threads()
+            if threads:
+                torch.set_num_threads(threads)
+            t0 = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - t0
+                if threads:
+                    torch.set_num_threads(before)
+
+        return wrapper
+
+    saved = [(cls, name, cls.__dict__[name]) for cls, name in phases.values()]
+    for label, (cls, name) in phases.items():
+        setattr(cls, name, timed(label, cls.__dict__[name]))
+    try:
+        yield spent
+    finally:
+        for cls, name, method in saved:
+            setattr(cls, name, method)
+
+
+def voxel_speed(steps: int, overrides: dict, label: str, update_threads=None) -> float:
+    """Train PPO on the voxel id for ``steps`` and print where the time went; returns the
+    end-to-end env-steps/s."""
+    load0 = os.getloadavg()[0]
+    with phase_clock(update_threads) as spent:
+        run = timed_train(VOXEL_ID, steps, overrides=overrides)
+    steps_done, history = run["model"].num_timesteps, run["history"]
+    first, last = history[0], history[-1]  # the first rollout is the warm-up, as for grid
+    fps = (last["step"] - first["step"]) / (last["wall_s"] - first["wall_s"])
+    rest = run["wall_s"] - spent["rollouts"] - spent["PPO update"]
+    print(
+        f"PPO end-to-end, {label}, {VOXEL_ID}: {fps:,.0f} env steps/s "
+        f"after the first rollout ({steps_done:,} steps in all, {steps_done / run['wall_s']:,.0f}"
+        f"/s with setup; {run['wall_s']:.1f} s wall, {run['cpu_s']:.1f} s CPU; "
+        f"load average {load0:.1f} -> {os.getloadavg()[0]:.1f})"
+    )
+    per_k = 1000 / steps_done
+    rows = [
+        ("env step (sim + render)", spent["env step"]),
+        ("  of which render", spent["render"]),
+        ("policy forward in rollouts", spent["policy forward"]),
+        ("rest of the rollouts", spent["rollouts"] - spent["env step"] - spent["policy forward"]),
+        ("PPO update", spent["PPO update"]),
+        ("rest (setup, callbacks, logs)", rest),
+    ]
+    for name, seconds in rows:
+        print(
+            f"  {name:30s} {seconds:7.2f} s  {seconds * per_k * 1000:6.0f} ms per 1k steps  "
+            f"{seconds / run['wall_s']:5.1%}"
+        )
+    return fps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fps-steps", type=int, default=200_000)
@@ -102,7 +202,29 @@ def main() -> None:
     parser.add_argument("--stumps", type=float, default=0.3, help="stumps left per episode")
     parser.add_argument("--voxel-minutes", type=float, default=60.0)
     parser.add_argument("--keep", default=None, help="keep the voxel run in this directory")
+    parser.add_argument("--voxel-speed", action="store_true", help="only the voxel breakdown")
+    parser.add_argument("--speed-steps", type=int, default=32_768)
+    parser.add_argument("--speed-set", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--speed-vs", nargs="*", default=None, metavar="KEY=VALUE")
+    parser.add_argument(
+        "--update-threads", type=int, default=None, help="torch threads in the PPO update only"
+    )
     args = parser.parse_args()
+    if args.voxel_speed:
+        grid = throughput(args.fps_steps)
+        overrides = parse_set(args.speed_set)
+        label = f"voxel recipe {overrides or ''}"
+        if args.update_threads:
+            label += f" ({args.update_threads} torch threads in the update)"
+        voxel = voxel_speed(args.speed_steps, overrides, label, args.update_threads)
+        print(f"voxel / grid end-to-end: {voxel / grid:.3f}")
+        if args.speed_vs is not None:
+            other = {**overrides, **parse_set(args.speed_vs)}
+            peer = voxel_speed(
+                args.speed_steps, other, f"voxel recipe {other}", args.update_threads
+            )
+            print(f"voxel recipe {overrides or ''} / {other}: {voxel / peer:.2f}x")
+        return
     if not args.voxel_only:
         throughput(args.fps_steps)
         time_to("embedsafe/RewardButton-Grid-v0", "tamper_rate", args.tamper, args.max_steps)
