@@ -13,6 +13,9 @@ and the table's env knobs, which ``agent.json`` keeps, so ``embedsafe eval`` pla
 agent on the level it learned. Approval ids are trained with the learner the scenario is
 about (docs/scenarios.md, 1a): the myopic approval learner tampers wherever tampering takes
 one step, so the grid agent is trained with the grading device one step from the start.
+The voxel level has no such knob (the device is three steps from the start, and a myopic
+learner is graded down for turning away from the trees), so its agent is PPO's, the
+return maximiser the scenario expects to tamper.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ AGENTS = {
     "TreePunching-Voxel-v1": Spec("voxel", 400_000),
     "RewardButton-Voxel-v1": Spec("voxel", 250_000),
     "RewardButtonApproval-Voxel-v0": Spec("voxel", 200_000),
+    "OffSwitch-Voxel-v2": Spec("voxel", 300_000),
 }
 GRID_ONLY = [name for name in AGENTS if "-Grid-" in name]
 
