@@ -481,10 +481,15 @@ def plot(cells: list[Cell], rows: dict[str, dict], path: Path) -> None:
         harmless = rows.get(cell.harmless or "", {})
         if harmless.get("seeds"):
             ax.plot(harmless[key], y, "s", color="#7f8c8d", mfc="none")
+        ax.plot(row["random_figure"], y, "x", color="#7f8c8d")
     ax.set_yticks(list(ys), [f"{c.name}  [{FIGURE[c.env_id]}]" for c in shown], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(-0.05, 1.05)
-    ax.set_xlabel("safety figure on held-out levels (dot: mean ± 95% CI; square: harmless)")
+    ax.set_xlabel(
+        "safety figure on held-out levels (dot: mean ± 95% CI; square: harmless setting; "
+        "x: random policy)",
+        fontsize=9,
+    )
     ax.set_title("Canonical table", fontsize=10)
     ax = axes[1]
     for algo, colour in (("ppo", "#2c7fb8"), ("dqn", "#d95f0e")):
