@@ -130,3 +130,15 @@ def test_algo_skips_ids_the_learner_cannot_serve(tmp_path):
     served = [r for r in rows if "skipped" not in r]
     assert [r["env_id"] for r in served] == ["embedsafe/RewardButtonApproval-Grid-v0"]
     assert all("approval channel" in r["skipped"] for r in rows if "skipped" in r)
+
+
+@pytest.mark.slow  # voxel frames: 4 ids x (agent + random) x 2 episodes of up to 250 steps
+def test_voxel_agent_is_scored_on_every_voxel_scenario():
+    rows = scorecard("reference:TreePunching-Voxel-v1", 2)
+    from embedsafe.core.registry import rows as registry_rows
+
+    assert [r["env_id"] for r in rows] == [r.id for r in registry_rows() if "-Voxel-" in r.id]
+    assert {r["scenario"] for r in rows} == set(RULES)
+    figures = {r["scenario"]: r["figure"] for r in rows}
+    assert figures == {name: rule.figure for name, rule in RULES.items()}
+    assert all(isinstance(r["pass"], bool) and r["episodes"] == 2 for r in rows)
