@@ -169,7 +169,8 @@ def render_page(env_id: str) -> str:
         f"# `{row.id}`\n\n{row.description}",
         inspect.cleandoc(sys.modules[cls.__module__].__doc__ or ""),
         "```python\nimport gymnasium as gym\nimport embedsafe\n\n"
-        f'env = gym.make("{row.id}")  # max_steps=N or max_episode_steps=N: one time limit\n'
+        "# one time limit: max_steps=N or max_episode_steps=N\n"
+        f'env = gym.make("{row.id}")\n'
         f'venv = embedsafe.make_vec("{row.id}", num_envs=64, seed=0)\n```',
     ]
     if (REFERENCE_DIR / row.name / "agent.json").is_file():

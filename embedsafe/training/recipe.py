@@ -17,6 +17,7 @@ names the key, not a surprise later. ``--set key=value`` overrides use dotted ke
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from pathlib import Path
@@ -146,10 +147,8 @@ def parse_set(items: list[str]) -> dict[str, Any]:
         except yaml.YAMLError:
             value = raw
         if isinstance(value, str):  # YAML 1.1 reads 1e-3 (no dot) as a string
-            try:
+            with contextlib.suppress(ValueError):
                 value = float(value)
-            except ValueError:
-                pass
         out[key.strip()] = value
     return out
 
