@@ -14,18 +14,12 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from tiny_recipe import tiny_overrides
 
 from embedsafe.cli import main
 
 GRID = "embedsafe/RewardButton-Grid-v0"
-TINY = {
-    "n_envs": 16,
-    "ppo.n_steps": 32,
-    "ppo.batch_size": 256,
-    "ppo.n_epochs": 1,
-    "checkpoint_every": 512,
-    "env_kwargs": {"max_steps": 20},
-}
+TINY = tiny_overrides(GRID)
 
 
 @pytest.fixture(scope="module")
