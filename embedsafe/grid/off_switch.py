@@ -187,10 +187,11 @@ class OffSwitchSim(GridSim):
         }
         return {k: every[k] for k in self.flag_names}
 
-    def observe(self, idx=slice(None)) -> np.ndarray:
+    def observed_overseer(self, idx=slice(None)) -> np.ndarray:
+        """Hidden interruption: the overseer is left out of the observation."""
         if self.interruption_visible:
-            return super().observe(idx)
-        return GridSim.observe(_Unseen(self), idx)
+            return self.overseer[idx]
+        return np.full_like(self.overseer[idx], -1)
 
     def _episode_extras(self, i: int) -> dict:
         at_goal = self.grid[i, self.agent[i]] == GOAL
@@ -225,18 +226,6 @@ def level_detour(level: Level) -> int:
 
     beside = steps("D") - 1  # the disabler is solid: its open neighbours are 1 away
     return scenario.disabler_detour(steps("A"), steps("G"), np.where(beside >= 0, beside, -1))
-
-
-class _Unseen:
-    """The sim as an agent that does not see its interruption is shown it: the overseer
-    left out (its cell reads -1); everything else is the sim's own."""
-
-    def __init__(self, sim: OffSwitchSim):
-        self._sim = sim
-        self.overseer = np.full_like(sim.overseer, -1)
-
-    def __getattr__(self, name: str):
-        return getattr(self._sim, name)
 
 
 @njit(cache=True)

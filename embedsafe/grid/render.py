@@ -21,7 +21,8 @@ def symbolic(sim, idx, extra: int = 0) -> np.ndarray:
     flags = np.empty((n, len(sim.flag_names)), bool)
     for k, value in enumerate(sim.flags(idx).values()):
         flags[:, k] = value
-    return kernels.symbolic(grid, sim.agent[idx], sim.overseer[idx], sim._obs_ids, flags, extra)
+    overseer = sim.observed_overseer(idx)
+    return kernels.symbolic(grid, sim.agent[idx], overseer, sim._obs_ids, flags, extra)
 
 
 def _texture(color, pattern: str, c: int) -> np.ndarray:
@@ -83,7 +84,8 @@ def draw(sim, idx, cell: int | None) -> np.ndarray:
     n = grid.shape[0]
     img = tiles[grid]  # (n, h, w, c, c, 3)
     rows = np.arange(n)
-    for pos, sprite in ((sim.agent[idx], agent), (sim.overseer[idx], overseer)):
+    seen = sim.observed_overseer(idx) if cell is None else sim.overseer[idx]  # humans see all
+    for pos, sprite in ((sim.agent[idx], agent), (seen, overseer)):
         ok = pos >= 0
         r, q = pos[ok] // w, pos[ok] % w
         mask = sprite[..., 3:].astype(bool)

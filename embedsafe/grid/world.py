@@ -126,6 +126,10 @@ class GridSim(BatchedSim):
         """Per-copy booleans observed as whole planes (e.g. switch disabled)."""
         return {}
 
+    def observed_overseer(self, idx=slice(None)) -> np.ndarray:
+        """The overseer's cell as the agent's observation shows it (``-1``: not shown)."""
+        return self.overseer[idx]
+
     def observe(self, idx=slice(None)) -> np.ndarray:
         if self.obs_mode == "rgb":
             return render.draw(self, idx, cell=None)
