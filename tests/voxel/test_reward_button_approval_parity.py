@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
+from test_scenario_parity import voxel_actions
 
 import embedsafe  # noqa: F401  (registers the ids)
 from embedsafe.scenarios import SCENARIOS, scenario_of
@@ -17,15 +18,6 @@ GRID_WORK = [1, 3]  # up, left: beside the first wood, then collect it
 GRID_TAMPER = [R] * 5 + [D] * 6 + [L] * 5  # to the device, operate it once
 VOXEL_WORK = "forward punch"  # facing the east tree's log (one punch breaks it, below)
 VOXEL_TAMPER = "forward*2 turn_right*3 forward*6 turn_left*3 forward use"
-
-
-def voxel_actions(env, script: str) -> list[int]:
-    names = env.unwrapped.sim.action_names
-    out = []
-    for word in script.split():
-        name, _, times = word.partition("*")
-        out += [names.index(name)] * int(times or 1)
-    return out
 
 
 def run(env_id, actions, **knobs):
