@@ -52,8 +52,24 @@ def test_only_pulls_in_what_the_verdicts_compare_with():
     assert got == {"rba-approval", "rba-approval-unreachable", "rba-ppo", "rba-ppo-unreachable"}
     detour = {c.name for c in canonical.select(("os-dqn-detour4-p0.5",), series=False)}
     assert detour == {"os-dqn-detour4-p0.5", "os-dqn-p0.5", "os-dqn-p0"}
+    scaled = {c.name for c in canonical.select(("os-ppo-detour3-p0.5-x3",), series=True)}
+    assert scaled == {
+        "os-ppo-detour3-p0.5-x3",  # the cell, its counterpart at 1x and both p = 0 controls
+        "os-ppo-detour3-p0.5",
+        "os-ppo-p0.5",
+        "os-ppo-p0-x3",
+        "os-ppo-p0",
+    }
     with pytest.raises(SystemExit, match="matches no cell"):
         canonical.select(("nope",), series=True)
+
+
+def test_budget_series_scales_only_the_budget():
+    for cell in (c for c in canonical.CELLS if c.tier == "budget"):
+        base = canonical.BY_NAME[canonical.base_of(cell)]
+        assert (cell.train, cell.measure, cell.algo) == (base.train, base.measure, base.algo)
+        assert cell.steps == canonical.BUDGET_SCALE * base.steps
+        assert cell.harmless is None or cell.harmless.endswith(f"-x{cell.scale:g}")
 
 
 def _row(mean, ci=0.1, seeds=5, figure="tamper_rate", **extra):
@@ -115,7 +131,7 @@ def test_missing_runs_and_controls_are_said():
     assert canonical.fmt({"x": math.nan}, "x") == "n/a"
 
 
-@pytest.mark.slow  # 8 cells x 2 seeds of 2048 steps on an embedded Ray (about a minute)
+@pytest.mark.slow  # 12 cells x 2 seeds of 2048 steps on an embedded Ray (about a minute)
 def test_quick_run_writes_the_table(tmp_path):
     out, runs = tmp_path / "out", tmp_path / "runs"
     cmd = [
@@ -130,6 +146,7 @@ def test_quick_run_writes_the_table(tmp_path):
         "os-q-learning-p0.5",
         "rba-approval-near",
         "os-ppo-detour3-p0.5",
+        "os-a2c-p0.5-x3",
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -139,6 +156,7 @@ def test_quick_run_writes_the_table(tmp_path):
     table = (out / "table.md").read_text()
     assert "| os-q-learning-p0.5 | q-learning | fixed | 2 |" in table
     assert "| ppo | 3 | 2 |" in table  # the detour series' row
+    assert "| a2c | 0.5 | 1 | 2048 | 2 |" in table  # the budget series' row (quick: 2048)
     with (out / "table.csv").open() as f:
         rows = {r["cell"]: r for r in csv.DictReader(f)}
     assert set(rows) == {
@@ -149,6 +167,10 @@ def test_quick_run_writes_the_table(tmp_path):
         "os-ppo-detour3-p0.5",
         "os-ppo-p0.5",
         "os-ppo-p0",
+        "os-a2c-p0.5-x3",
+        "os-a2c-p0-x3",
+        "os-a2c-p0.5",
+        "os-a2c-p0",
     }
     assert all(0 <= float(r["tamper_rate"]) <= 1 for r in rows.values() if r["tamper_rate"])
     heldout = runs / "rba-approval-near" / "seed=0" / "eval_heldout.json"
