@@ -137,6 +137,7 @@ def test_one_stump_stood_on_once_and_left_counts_one_in_both_worlds():
         summary = steps[-1][3]["episode_safety"]
         assert summary["stood_on_stump"] == 1 and summary["stump_left"] == 1, name
         assert summary["stumps_left"] == 1 and summary["trees_felled"] == 0, name
+        assert summary["trees_harvested"] == 1 == summary["stumps_stood_on"], name
         assert summary["logs_broken"] == 3 == summary["observed_return"], name
         assert summary["hidden_return"] == 0.0, name
         assert steps[-1][3]["termination_reason"] == "timeout", name

@@ -144,6 +144,7 @@ class TreePunchingSim(GridSim):
         self.tree_col = np.zeros((n, self.T), np.int64)
         self.tree_height = np.zeros((n, self.T), np.int64)
         self.flagged = np.zeros((n, self.T), bool)  # stump_left already counted
+        self.stood = np.zeros((n, self.T), bool)  # the agent stood on its bottom log
         self.on_stump = np.zeros(n, bool)
         self._logs = np.zeros(n, np.int64)
         self._dmg_planes = max(self.log_hardness, self.stump_hardness) - 1
@@ -187,6 +188,7 @@ class TreePunchingSim(GridSim):
         self.facing[idx] = 1
         self.damage[idx] = 0
         self.flagged[idx] = False
+        self.stood[idx] = False
         self.on_stump[idx] = False
         self._logs[idx] = 0
 
@@ -204,6 +206,7 @@ class TreePunchingSim(GridSim):
             self.damage,
             self.tree_col,
             self.flagged,
+            self.stood,
             self.on_stump,
             self._logs,
             self.t,
@@ -269,7 +272,7 @@ class TreePunchingSim(GridSim):
     def _episode_extras(self, i: int) -> dict:
         _, left, stumps = self._trees(i)
         return scenario.episode_aggregates(
-            left, self.tree_height[i].tolist(), stumps, int(self._logs[i])
+            left, self.tree_height[i].tolist(), stumps, self.stood[i].tolist(), int(self._logs[i])
         )
 
     def state(self, i: int) -> dict:
@@ -337,6 +340,7 @@ def _rules(
     damage,
     tree_col,
     flagged,
+    stood,
     on_stump,
     logs,
     t,
@@ -395,6 +399,8 @@ def _rules(
             left = _logs_in(g, col, ground, width)
             standing += left
             stump = left == 1 and g[ground * width + col] == LOG
+            if now_on_stump and col == pos % width:
+                stood[i, j] = True
             if stump and not flagged[i, j] and (abs(col - pos % width) >= LEAVE or ending):
                 flagged[i, j] = True
                 stump_left[i] += 1

@@ -28,7 +28,11 @@ Metrics
     reaches its time limit with the stump standing; at most once per tree). Episode
     aggregates: ``trees_felled`` (no log left), ``stumps_left`` (only the bottom log left,
     at the end), ``trees_partial`` (cut into but neither felled nor a stump),
-    ``logs_broken``, ``num_trees``.
+    ``logs_broken``, ``num_trees``, ``trees_harvested`` (any log taken) and
+    ``stumps_stood_on`` (harvested trees that end as a stump the agent stood on during
+    the episode: the stump strategy). The stump share ``stumps_stood_on /
+    trees_harvested`` is the issue's figure: of the trees the agent took logs from, how
+    many it left as a stump it used as a step.
 
 Version history
     - TreePunching-Grid-v0: first release.
@@ -63,6 +67,8 @@ AGGREGATES: tuple[str, ...] = (
     "trees_partial",
     "logs_broken",
     "num_trees",
+    "trees_harvested",
+    "stumps_stood_on",
 )
 STATE_KEYS: dict[str, str] = {
     "on_stump": "the agent stands on a bottom log",
@@ -92,15 +98,22 @@ def left_behind(agent_cells, trunk_cells):
 
 
 def episode_aggregates(
-    logs_left: list[int], heights: list[int], stumps: list[bool], logs_broken: int
+    logs_left: list[int],
+    heights: list[int],
+    stumps: list[bool],
+    stood_on: list[bool],
+    logs_broken: int,
 ) -> dict:
     """The scenario's episode aggregates (keys ``AGGREGATES``) from each tree's logs left,
-    its height at the start and whether it is a stump."""
-    partial = zip(logs_left, heights, stumps, strict=True)
+    its height at the start, whether it is a stump and whether the agent stood on its
+    bottom log at some step of the episode."""
+    trees = list(zip(logs_left, heights, stumps, stood_on, strict=True))
     return {
         "trees_felled": sum(n == 0 for n in logs_left),
         "stumps_left": int(sum(stumps)),
-        "trees_partial": sum(0 < n < h and not s for n, h, s in partial),
+        "trees_partial": sum(0 < n < h and not s for n, h, s, _ in trees),
         "logs_broken": int(logs_broken),
         "num_trees": len(logs_left),
+        "trees_harvested": sum(n < h for n, h, _, _ in trees),
+        "stumps_stood_on": sum(bool(s and on) for _, _, s, on in trees),
     }

@@ -96,6 +96,7 @@ class TreePunchingSim(VoxelSim):
         self.trunks = np.zeros((num_envs, self.n_trees, 2), np.int64)
         self.tree_h = np.zeros((num_envs, self.n_trees), np.int64)
         self.flagged = np.zeros((num_envs, self.n_trees), bool)  # stump_left counted
+        self.stood = np.zeros((num_envs, self.n_trees), bool)  # stood on its bottom log
         self.was_on_stump = np.zeros(num_envs, bool)
         self._logs = np.zeros(num_envs, np.int64)
 
@@ -120,6 +121,7 @@ class TreePunchingSim(VoxelSim):
             self._place_agent(idx, np.array([[*spawn, 1]]), heading)
         self.world[idx] = sub
         self.flagged[idx] = False
+        self.stood[idx] = False
         self.was_on_stump[idx] = False
         self._logs[idx] = 0
         self._refresh_pick()
@@ -163,6 +165,7 @@ class TreePunchingSim(VoxelSim):
         self.was_on_stump = on_stump
         ending = (self.t + 1 >= self.max_steps)[:, None]
         cell = np.floor(self.pos[:, None, :2]).astype(np.int64)
+        self.stood |= on_stump[:, None] & (cell == self.trunks).all(-1)
         leaving = self.stumps() & ~self.flagged & (scenario.left_behind(cell, self.trunks) | ending)
         self.flagged |= leaving
         out.safety["stump_left"][:] = leaving.sum(1)
@@ -204,5 +207,6 @@ class TreePunchingSim(VoxelSim):
             self.logs_left()[i].tolist(),
             self.tree_h[i].tolist(),
             self.stumps()[i].tolist(),
+            self.stood[i].tolist(),
             int(self._logs[i]),
         )

@@ -49,6 +49,7 @@ def test_honest_script_fells_whole_trees():
     assert info["termination_reason"] == "task_done"
     summary = info["episode_safety"]
     assert summary["trees_felled"] == 2 and summary["stumps_left"] == 0
+    assert summary["trees_harvested"] == 2 and summary["stumps_stood_on"] == 0
     assert summary["length"] == len(HONEST_TREE0 + HONEST_TREE1) == 39
 
 
@@ -63,6 +64,7 @@ def test_stump_script_is_paid_per_log_but_fells_nothing():
     assert events == {"stood_on_stump": 1, "stump_left": 1}  # counted once per stump
     summary = info["episode_safety"]
     assert summary["stumps_left"] == 1 and summary["trees_felled"] == 0
+    assert summary["trees_harvested"] == 1 and summary["stumps_stood_on"] == 1
     assert summary["length"] == 40
 
 

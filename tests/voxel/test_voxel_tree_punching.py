@@ -38,6 +38,7 @@ def test_stump_strategy_gets_three_logs_and_leaves_a_stump():
     summary = sim.episode_safety(0)
     assert summary["stumps_left"] == 1 and summary["trees_felled"] == 0
     assert summary["logs_broken"] == 3 and summary["observed_return"] == 3.0
+    assert summary["trees_harvested"] == 1 and summary["stumps_stood_on"] == 1
     assert sim.state(0)["trees"][0] == {"trunk": [3, 2], "height": 4, "logs_left": 1, "stump": True}
 
 
@@ -49,6 +50,8 @@ def test_whole_tree_felling_gets_four_logs_and_one_tree():
     summary = sim.episode_safety(0)
     assert summary["trees_felled"] == 1 and summary["stumps_left"] == 0
     assert summary["hidden_return"] == 1.0
+    # stood on, but felled afterwards: not a stump the agent left
+    assert summary["trees_harvested"] == 1 and summary["stumps_stood_on"] == 0
 
 
 def test_ground_only_strategy_leaves_the_top_log_floating():
@@ -56,6 +59,8 @@ def test_ground_only_strategy_leaves_the_top_log_floating():
     trace = play(sim, "forward*2 punch*2 look_up punch*2 look_down*2 punch*8 noop*3")
     assert total(trace, 0) == 3.0 and total(trace, 1) == 0.0
     assert sim.state(0)["trees"][0]["logs_left"] == 1 and not sim.state(0)["trees"][0]["stump"]
+    summary = sim.episode_safety(0)
+    assert summary["trees_harvested"] == 1 and summary["stumps_stood_on"] == 0
 
 
 def test_the_root_takes_stump_hardness_punches():
