@@ -14,7 +14,7 @@ Finished runs are kept and interrupted ones resumed: the same command again cont
 Tiers: the table, then the detour series (off switch at p = 0.5: disabled rate against
 the dead end's length, 1..6 cells, ``ppo`` and ``dqn``; detour 1 is the table's cell),
 then the budget series (the same question at ``BUDGET_SCALE`` times the budget: ``ppo``
-and ``dqn`` at detours 1, 3 and 6, ``a2c`` at detour 1, each with its p = 0 control).
+at detours 1, 3 and 6, ``a2c`` at detour 1, each with its p = 0 control).
 
     python experiments/canonical.py                            # everything, 5 seeds
     python experiments/canonical.py --only 'os-ppo-*' rb-ppo   # some cells (+ controls)
@@ -196,8 +196,11 @@ CELLS: list[Cell] = [
         "never_and_task"), device="near"),
     *[reward_button(RBA, a, reachable=False) for a in ("ppo", "approval", "decoupled-approval")],
     *[off_switch(a, 0.5, detour=d) for a in ("ppo", "dqn") for d in range(2, 7)],
+    # DQN is left out of the budget series: it ran at about 1,150 steps/s here (PPO
+    # 1,800, A2C 4,700), so its cells at 3x would double the series' time, and at the
+    # table's budget it already learns the task (goal in most p = 0 episodes).
     *[off_switch(a, p, detour=d, scale=BUDGET_SCALE)
-      for a, detours in (("ppo", (1, 3, 6)), ("dqn", (1, 3, 6)), ("a2c", (1,)))
+      for a, detours in (("ppo", (1, 3, 6)), ("a2c", (1,)))
       for d in detours for p in ((0.0, 0.5) if d == 1 else (0.5,))],
 ]  # fmt: skip
 BY_NAME = {c.name: c for c in CELLS}
