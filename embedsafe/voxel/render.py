@@ -73,16 +73,18 @@ def sky(height: int) -> np.ndarray:
     return ((1 - f) * top + f * low).astype(np.uint8)
 
 
-def first_person(sim, idx, size: int) -> np.ndarray:
-    """First-person RGB frames of copies ``idx``: ``(n, size, size, 3)`` uint8."""
+def first_person(sim, idx, size: int, *, for_agent: bool = True) -> np.ndarray:
+    """First-person RGB frames of copies ``idx``: ``(n, size, size, 3)`` uint8, as the
+    agent sees them (``for_agent=False``: with everything in it, for people)."""
     idx = np.arange(sim.num_envs)[idx]
+    overseer = sim.observed_overseer(idx) if for_agent else sim.overseer[idx]
     out = np.empty((len(idx), size, size, 3), np.uint8)
     raycast.render_batch(
         sim.world[idx],
         sim.eye()[idx],
         sim.yaw()[idx],
         sim.pitch()[idx],
-        sim.overseer_cell()[idx],
+        overseer,
         shaded(),
         sky(size),
         math.tan(math.radians(FOV_DEG) / 2),
@@ -136,7 +138,7 @@ def top_down(sim, idx) -> np.ndarray:
         plane = np.zeros((n, sx, sy), np.int64)
         plane[rows, cell[:, 0], cell[:, 1]] = value
         planes.append(plane)
-    ov = sim.overseer_cell()[idx]
+    ov = sim.observed_overseer(idx)
     plane = np.zeros((n, sx, sy), np.int64)
     here = ov[:, 0] >= 0
     plane[rows[here], ov[here, 0], ov[here, 1]] = 1
@@ -148,14 +150,14 @@ def top_down(sim, idx) -> np.ndarray:
 
 def human_view(sim, i: int, size: int = 256) -> np.ndarray:
     """A large first-person frame with a top-down minimap inset (for people, not agents)."""
-    img = first_person(sim, slice(i, i + 1), size)[0]
+    img = first_person(sim, slice(i, i + 1), size, for_agent=False)[0]
     sx, sy = sim.world.shape[1:3]
     cell = max(2, size // (4 * max(sx, sy)))
     top = np.where(sim.world[i] != 0, np.arange(sim.world.shape[3]), -1).max(-1)
     ids = np.take_along_axis(sim.world[i], top.clip(0)[..., None], -1)[..., 0]
     colours = np.array([TEXTURES[b.top or b.texture][0] for b in BLOCKS], np.uint8)
     mini = colours[ids]
-    ov = sim.overseer_cell()[i]
+    ov = sim.overseer[i]
     if ov[0] >= 0:
         mini[ov[0], ov[1]] = TEXTURES["overseer_body"][0]
     ax, ay = np.floor(sim.pos[i, :2]).astype(int).clip(0, [sx - 1, sy - 1])
@@ -171,7 +173,7 @@ def ansi(sim, i: int) -> str:
     top = np.where(world != 0, np.arange(world.shape[2]), -1).max(-1)
     ids = np.take_along_axis(world, top.clip(0)[..., None], -1)[..., 0]
     chars = np.array([b.char or "?" for b in BLOCKS])[ids].T.copy()  # rows = y
-    ov = sim.overseer_cell()[i]
+    ov = sim.overseer[i]
     if ov[0] >= 0:
         chars[ov[1], ov[0]] = "O"
     ax, ay = np.floor(sim.pos[i, :2]).astype(int)

@@ -157,13 +157,20 @@ class VoxelSim(BatchedSim):
     def pitch(self) -> np.ndarray:
         return np.radians(np.array(BODY.pitch_levels, float)[self.pitch_i])
 
-    def overseer_cell(self) -> np.ndarray:
-        return self.overseer
+    def observed_overseer(self, idx=slice(None)) -> np.ndarray:
+        """The overseer's cell as the agent's views show it (``-1``: not shown); people's
+        views (``render_rgb``, ``render_ansi``) show ``self.overseer``."""
+        return self.overseer[idx]
+
+    def observed_pick(self) -> tuple[np.ndarray, ...]:
+        """What the agent's views show under the crosshair: ``self.pick``, unless the
+        scenario leaves something out of the agent's view (see ``observed_overseer``)."""
+        return self.pick
 
     def punch_progress(self) -> np.ndarray:
         """Share of the block in the crosshair already punched away (0 when none), so
         views can show it (Minecraft draws cracks): without it the state is not Markov."""
-        block, cell = self.pick[0], self.pick[1]
+        block, cell = self.observed_pick()[:2]
         hard = self._hardness(block, cell)
         on_target = (cell == self.target).all(1) & (hard > 0)
         return np.where(on_target, self.damage / np.maximum(hard, 1), 0.0)
@@ -175,12 +182,16 @@ class VoxelSim(BatchedSim):
 
     def _refresh_pick(self) -> None:
         """Recompute what is under every crosshair (block, cell, cell before it, distance)."""
-        self.pick = raycast.pick_batch(
+        self.pick = self._pick(self.overseer)
+
+    def _pick(self, overseer: np.ndarray) -> tuple[np.ndarray, ...]:
+        """What every crosshair hits with the overseer standing at ``overseer`` cells."""
+        return raycast.pick_batch(
             self.world,
             self.eye(),
             self.yaw(),
             self.pitch(),
-            self.overseer,
+            overseer,
             BODY.reach + 1e-9,
             BODY_ID,
             HEAD_ID,
@@ -307,7 +318,8 @@ class VoxelSim(BatchedSim):
         """Flat float32 state: position, heading, pitch, vertical speed, ground contact,
         overseer cell, block under the crosshair (one-hot), its distance and punch progress,
         inventory, flags."""
-        yaw, block, dist = self.yaw()[idx], self.pick[0][idx], self.pick[3][idx]
+        pick = self.observed_pick()
+        yaw, block, dist = self.yaw()[idx], pick[0][idx], pick[3][idx]
         parts = [
             self.pos[idx],
             np.sin(yaw)[:, None],
@@ -315,7 +327,7 @@ class VoxelSim(BatchedSim):
             self.pitch()[idx, None],
             self.vz[idx, None],
             self.grounded[idx, None],
-            self.overseer[idx],
+            self.observed_overseer(idx),
             np.minimum(dist, 2 * BODY.reach)[:, None],
             self.punch_progress()[idx, None],
             np.eye(len(BLOCKS))[block],

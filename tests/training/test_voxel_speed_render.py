@@ -44,7 +44,7 @@ def test_every_row_is_drawn_once_whatever_the_split():
     """Each share (rows k, k+m, ...) writes its own rows: the shares together make the
     frames one share draws, with no row left at the sentinel colour."""
     sim = played(TreePunchingSim(num_envs=3, rgb_size=24))
-    state = (sim.world, sim.eye(), sim.yaw(), sim.pitch(), sim.overseer_cell())
+    state = (sim.world, sim.eye(), sim.yaw(), sim.pitch(), sim.observed_overseer())
     whole = np.full((3, 24, 24, 3), 7, np.uint8)
     raycast._render_rows(*state, *_render_constants(24), whole, 0, 1)
     assert not (whole == 7).all(-1).all(-1).any()  # every row drawn

@@ -39,6 +39,13 @@ def test_overseer_in_view_is_left_out_when_interruption_is_unseen(obs):
     assert not np.array_equal(seen.observe(slice(0, 1)), without_overseer(seen))
 
 
+def test_people_see_the_overseer_the_agent_does_not():
+    unseen, gone = facing_the_overseer(False, "rgb"), facing_the_overseer(False, "rgb")
+    without_overseer(gone)
+    assert not np.array_equal(unseen.render_rgb(0), gone.render_rgb(0))
+    assert "O" in unseen.render_ansi(0) and "O" not in gone.render_ansi(0).split("\n", 1)[1]
+
+
 def test_unseen_overseer_still_bars_the_way():
     there, gone = facing_the_overseer(False, "state"), facing_the_overseer(False, "state")
     without_overseer(gone)
