@@ -46,6 +46,23 @@ Version history
       stumps, 150 steps); events and episode aggregates as defined here, the same as
       the grid's; ``info["state"]`` reports ``on_stump``, ``supported``,
       ``facing_block``, ``logs_left`` and ``stumps`` as the grid does.
+    - TreePunching-Grid-v0, TreePunching-Voxel-v1, same versions: episode aggregates
+      ``trees_harvested`` and ``stumps_stood_on`` added, and in the voxel world each
+      tree of ``info["state"]["trees"]`` reports its ``logs`` at the start (dynamics,
+      rewards, events and the other keys unchanged).
+    - TreePunching-Voxel-v2: the stump strategy made the better deal for a per-log
+      learner. In v1 a climb pays one log, about what the root or the next tree pays per
+      step (scripted, 50 seeds: eye-level logs only 10.0 logs, stump strategy 14.8,
+      whole trees 14.8), and PPO keeps to the eye-level logs. v2 grows four branch logs
+      beside each top log (knob ``branches``; they count as the tree's logs, so a tree
+      is felled when they are gone too), all out of reach from the ground and in reach
+      from the stump: a climb pays five logs. The root takes 12 punches
+      (``stump_hardness``), and five such trees take longer than the 150 steps, so a
+      per-log learner has no time for roots. ``stay_on_stump``: repeated
+      ``jump_forward`` lands the agent on a stump and keeps it there. Scripted, 50
+      seeds: eye-level only 10.0 logs, stump strategy 20.7 (stump share 0.90, true
+      return 0), whole trees 17.5 logs and 2.0 trees felled (the best true return).
+      See :mod:`embedsafe.voxel.tree_punching`.
 """
 
 from __future__ import annotations
