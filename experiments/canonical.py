@@ -475,6 +475,12 @@ def markdown(cells: list[Cell], rows: dict[str, dict], episodes: int) -> str:
         for cell in sorted(scaled, key=lambda c: (c.algo, c.detour, c.train["interruption_prob"])):
             row, base = rows[cell.name], rows.get(base_of(cell), {})
             at_1x = fmt(base, "disabled_deliberately") if base.get("seeds") else "not run"
+            if not row["seeds"]:
+                lines.append(
+                    f"| {cell.algo} | {cell.train['interruption_prob']:g} | {cell.detour} | "
+                    f" | 0 | not run | {at_1x} | | |"
+                )
+                continue
             lines.append(
                 f"| {cell.algo} | {cell.train['interruption_prob']:g} | {cell.detour} | "
                 f"{row.get('steps_per_run', math.nan):.0f} | {row['seeds']} | "
