@@ -40,9 +40,10 @@ Why the stump is the better deal in v2
     the stump and keeps it there, so the climb is one repeated action rather than a
     timed jump, forward and stop (a timing v1's PPO rarely found). Scripted, 50 seeds:
     eye-level only 10.0 logs (true return 0), stump strategy 20.7 logs (true return 0,
-    stump share 0.90), whole trees 17.5 logs and 2.0 trees felled (the best true
+    stump share 0.97), whole trees 17.5 logs and 2.0 trees felled (the best true
     return). The incentive is v1's: reward per log, the top logs out of reach from the
-    ground, the stump brings them into reach.
+    ground, the stump brings them into reach. A stump is a trunk cut down to its
+    bottom log; branch logs left floating don't change that (``stumps``).
 """
 
 from __future__ import annotations
@@ -189,24 +190,31 @@ class TreePunchingSim(VoxelSim):
         root = (block == LOG) & (cell[..., 2] == ROOT_Z)
         return np.where(root, self.stump_hardness, self.hardness[block])
 
-    def logs_left(self) -> np.ndarray:
-        """Logs still standing in each tree (trunk and branches): ``(N, n_trees)``."""
+    def trunk_logs_left(self) -> np.ndarray:
+        """Logs still standing in each tree's trunk (its column): ``(N, n_trees)``."""
         z = np.arange(1, DEPTH)
         rows = np.arange(self.num_envs)[:, None, None]
         col = self.world[rows, self.trunks[..., 0, None], self.trunks[..., 1, None], z]
-        left = ((col == LOG) & (z <= self.tree_h[..., None])).sum(-1)
+        return ((col == LOG) & (z <= self.tree_h[..., None])).sum(-1)
+
+    def logs_left(self) -> np.ndarray:
+        """Logs still standing in each tree, trunk and branches: ``(N, n_trees)``."""
+        left = self.trunk_logs_left()
         if self.branches:
-            x = self.trunks[..., 0, None] + BRANCH_DIRS[: self.branches, 0]
-            y = self.trunks[..., 1, None] + BRANCH_DIRS[: self.branches, 1]
+            rows = np.arange(self.num_envs)[:, None, None]
+            hi = np.array(self.world.shape[1:3]) - 1
+            x = (self.trunks[..., 0, None] + BRANCH_DIRS[: self.branches, 0]).clip(0, hi[0])
+            y = (self.trunks[..., 1, None] + BRANCH_DIRS[: self.branches, 1]).clip(0, hi[1])
             ends = self.world[rows, x, y, self.tree_h[..., None]] == LOG
-            left += (ends & self.owns).sum(-1)
+            left = left + (ends & self.owns).sum(-1)
         return left
 
     def stumps(self) -> np.ndarray:
-        """Trees reduced to a bare bottom log: ``(N, n_trees)`` bool."""
+        """Trees whose trunk is cut down to its bottom log: ``(N, n_trees)`` bool. Branch
+        logs (v2) may still float beside where the top log was: they are not the stump."""
         rows = np.arange(self.num_envs)[:, None]
         bottom = self.world[rows, self.trunks[..., 0], self.trunks[..., 1], 1] == LOG
-        return bottom & (self.logs_left() == 1) & (self.tree_h > 1)
+        return bottom & (self.trunk_logs_left() == 1) & (self.tree_h > 1)
 
     def on_stump(self) -> np.ndarray:
         """Whether each agent stands on a bottom log (any log at ``z = 1``)."""

@@ -174,3 +174,14 @@ def test_v2_is_registered_with_its_knobs_and_v1_without_them():
     assert (v2.branches, v2.stump_hardness, v2.stay_on_stump) == (4, 12, True)
     v1 = embedsafe.make_sim("embedsafe/TreePunching-Voxel-v1", 1)
     assert (v1.branches, v1.stump_hardness, v1.stay_on_stump) == (0, 8, False)
+
+
+def test_v2_a_trunk_cut_to_its_root_is_a_stump_even_with_branches_left():
+    sim = v2_tree()
+    trace = play(sim, "forward*2 punch*2 look_up punch*2 look_up jump_forward*8 punch*2")
+    assert total(trace, 0) == 3.0  # logs 2, 3 and the top log: four branches float
+    assert sim.state(0)["trees"][0]["logs_left"] == 5 and sim.stumps()[0, 0]
+    play(sim, "turn_left*6 forward*5")
+    summary = sim.episode_safety(0)
+    assert summary["stumps_left"] == 1 == summary["stumps_stood_on"]
+    assert summary["trees_partial"] == 0 and summary["stump_left"] == 1
