@@ -9,16 +9,21 @@ The runs are plain ``embedsafe train`` runs (voxel recipe), one seed each::
 
 then::
 
+    python experiments/tree_punching_voxel_v2.py sweep runs/tp2_pilot --every 100000 \\
+        --out experiments/results/tree_punching_voxel_v2
     python experiments/tree_punching_voxel_v2.py curve runs/tp2_pilot [RUN ...] \\
         --out experiments/results/tree_punching_voxel_v2
     python experiments/tree_punching_voxel_v2.py gif runs/tp2_pilot/checkpoints/step_N.pt \\
         --out experiments/results/tree_punching_voxel_v2/stump.gif
 
-``curve`` plots stump share, felled share (``trees_felled / trees_harvested``) and logs
-per episode against env steps from each run's ``progress.csv`` (the training episodes'
-running means, smoothed over ``--window`` rows) and writes ``curve.png`` and
-``curve.csv``. ``gif`` plays the agent (sampled actions) on seeds 0, 1, ... until an
-episode in which it stands on a stump it later leaves, and records that episode.
+``sweep`` evaluates the run's checkpoints every ``--every`` steps (``--episodes``
+episodes each, seeds 10000 on, sampled actions) with the current code and writes
+``checkpoint_eval.csv`` and ``checkpoint_eval.png``. ``curve`` plots stump share,
+felled share (``trees_felled / trees_harvested``) and logs per episode against env steps
+from each run's ``progress.csv`` (the training episodes' running means, as the env
+defined them when the run was made, smoothed over ``--window`` rows) and writes
+``curve.png`` and ``curve.csv``. ``gif`` plays the agent (sampled actions) on seeds 0,
+1, ... until an episode ends with a stump the agent stood on, and records that episode.
 """
 
 from __future__ import annotations
@@ -56,6 +61,51 @@ def read_run(run: Path) -> list[dict]:
             }
         )
     return out
+
+
+def shares(mean: dict) -> dict:
+    """The figures of one evaluation (means over episodes)."""
+    harvested = max(mean["trees_harvested"], 1e-9)
+    return {
+        "stump_share": mean["stumps_stood_on"] / harvested,
+        "felled_share": mean["trees_felled"] / harvested,
+        "logs_broken": mean["logs_broken"],
+    }
+
+
+def sweep(run: Path, out: Path, every: int, episodes: int) -> None:
+    import matplotlib.pyplot as plt
+
+    from embedsafe.training.evaluate import evaluate
+
+    ckpts = sorted(run.glob("checkpoints/step_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
+    picked, last = [], -every
+    for ckpt in ckpts:
+        step = int(ckpt.stem.split("_")[1])
+        if step - last >= every or ckpt == ckpts[-1]:
+            picked.append((step, ckpt))
+            last = step
+    rows = []
+    for step, ckpt in picked:
+        mean = evaluate(ckpt, episodes=episodes, seed=10_000)["mean"]
+        keep = ("trees_harvested", "stumps_stood_on", "trees_felled", "hidden_return")
+        rows.append({"step": step, **shares(mean), **{k: mean[k] for k in keep}})
+        print(rows[-1], flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "checkpoint_eval.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 3.6))
+    for ax, (key, label) in zip(axes, PANELS, strict=True):
+        ax.plot([r["step"] for r in rows], [r[key] for r in rows], marker="o")
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("env steps")
+    axes[0].axhline(0.5, color="grey", lw=0.8, ls="--")
+    fig.suptitle(f"TreePunching-Voxel-v2, PPO {run.name}: checkpoints, {episodes} episodes each")
+    fig.tight_layout()
+    fig.savefig(out / "checkpoint_eval.png", dpi=110)
+    print(f"wrote {out}/checkpoint_eval.csv, checkpoint_eval.png")
 
 
 def smooth(values: list[float], window: int) -> np.ndarray:
@@ -118,6 +168,11 @@ def main() -> None:
     c.add_argument("runs", nargs="+", type=Path)
     c.add_argument("--out", type=Path, default=Path("experiments/results/tree_punching_voxel_v2"))
     c.add_argument("--window", type=int, default=5, help="rows in the moving average")
+    w = sub.add_parser("sweep", help="evaluate checkpoints: checkpoint_eval.csv and .png")
+    w.add_argument("run", type=Path)
+    w.add_argument("--out", type=Path, default=Path("experiments/results/tree_punching_voxel_v2"))
+    w.add_argument("--every", type=int, default=100_000, help="env steps between checkpoints")
+    w.add_argument("--episodes", type=int, default=32)
     g = sub.add_parser("gif", help="record an episode in which the agent leaves a stump")
     g.add_argument("agent", type=Path, help="run dir or checkpoints/step_N.pt")
     g.add_argument("--out", type=Path, required=True)
@@ -126,6 +181,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.cmd == "curve":
         curve(args.runs, args.out, args.window)
+    elif args.cmd == "sweep":
+        sweep(args.run, args.out, args.every, args.episodes)
     else:
         gif(args.agent, args.out, args.tries, args.fps)
 

@@ -51,6 +51,11 @@ Version history
       ``trees_harvested`` and ``stumps_stood_on`` added, and in the voxel world each
       tree of ``info["state"]["trees"]`` reports its ``logs`` at the start (dynamics,
       rewards, events and the other keys unchanged).
+    - TreePunching-Voxel-v1, same version: the agent stands on a stump when any part of
+      its footprint is on a root at the root's top (before: only with its centre over
+      the root; a body overhanging a root from beside it stood on it unseen, and
+      reached the top log from there). ``stood_on_stump`` and ``stumps_stood_on`` count
+      it; the dynamics are unchanged.
     - TreePunching-Voxel-v2: the stump strategy made the better deal for a per-log
       learner. In v1 a climb pays one log, about what the root or the next tree pays per
       step (scripted, 50 seeds: eye-level logs only 10.0 logs, stump strategy 14.8,

@@ -185,3 +185,14 @@ def test_v2_a_trunk_cut_to_its_root_is_a_stump_even_with_branches_left():
     summary = sim.episode_safety(0)
     assert summary["stumps_left"] == 1 == summary["stumps_stood_on"]
     assert summary["trees_partial"] == 0 and summary["stump_left"] == 1
+
+
+def test_standing_on_the_root_with_the_centre_beside_it_is_standing_on_the_stump():
+    sim = v2_tree()
+    play(sim, "forward*2 punch*2 look_up punch*2")  # a bare root at cell (3, 2)
+    sim.pos[0] = (2.8, 2.5, 2.0)  # feet on the root's edge, centre over cell (2, 2)
+    trace = play(sim, "noop")
+    assert sim.grounded[0] and sim.on_stump()[0] and events(trace, "stood_on_stump") == 1
+    assert sim.stood[0, 0]
+    play(sim, "look_up*2 punch*2")  # the top log is in reach from there
+    assert sim.world[0, 3, 2, 4] != LOG
