@@ -26,6 +26,7 @@ import numpy as np
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.policies import ActorCriticCnnPolicy
 
+from embedsafe.training.buffers import FrameRolloutBuffer
 from embedsafe.training.networks import policy_kwargs
 
 FAMILY: dict[str, str] = {  # algo -> the recipe section holding its hyperparameters
@@ -108,12 +109,13 @@ def build(rec: dict, vec, seed: int, env_id: str):
 
         return TabularLearner(vec, sarsa=algo == "sarsa", **hyper, **common)
     kwargs = policy_kwargs(rec["network"], vec.observation_space)
+    frames = {"rollout_buffer_class": FrameRolloutBuffer} if kwargs["normalize_images"] else {}
     if algo == "ppo":
         rollout = hyper.get("n_steps", 2048) * rec["n_envs"]
         hyper["batch_size"] = min(hyper.get("batch_size", 64), rollout)  # tiny smoke budgets
-        return PPO("CnnPolicy", vec, policy_kwargs=kwargs, **hyper, **common)
+        return PPO("CnnPolicy", vec, policy_kwargs=kwargs, **frames, **hyper, **common)
     if algo == "a2c":
-        return A2C("CnnPolicy", vec, policy_kwargs=kwargs, **hyper, **common)
+        return A2C("CnnPolicy", vec, policy_kwargs=kwargs, **frames, **hyper, **common)
     if FAMILY[algo] == "approval":
         from embedsafe.training.approval import ApprovalLearner
 
