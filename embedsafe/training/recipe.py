@@ -49,7 +49,13 @@ SCHEMA: dict[str, Any] = {
         "normalize_advantage": bool,
         "target_kl": _NUM,
     },
-    "network": {"kind": str, "channels": list, "features_dim": int, "net_arch": (dict, list)},
+    "network": {
+        "kind": str,
+        "channels": list,
+        "features_dim": int,
+        "net_arch": (dict, list),
+        "threads": int,  # frame CNNs: threads sharing each batch (embedsafe.training.parallel)
+    },
     # The other learners (embedsafe.training.learners checks that ``algo`` has its section).
     "algo": str,
     "a2c": {
