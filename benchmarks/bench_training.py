@@ -17,13 +17,17 @@
    machine). ``--speed-set KEY=VALUE ...`` overrides the voxel recipe; ``--speed-vs
    KEY=VALUE ...`` adds a second voxel run with those overrides, for a before/after in one
    run; ``--update-threads N`` gives the PPO update N torch threads (rollouts keep the
-   recipe's). The load average is printed with each run.
+   recipe's). The load average is printed with each run, and each phase's CPU time beside
+   its wall time (on a shared machine the CPU time per step is the steadier figure; the
+   render and the frame CNN's ``network.threads`` use two cores, so CPU can exceed wall).
 
     python benchmarks/bench_training.py                   # ~2-5 minutes on 2 idle cores
     python benchmarks/bench_training.py --fps-steps 50000 --max-steps 100000   # quicker
     python benchmarks/bench_training.py --voxel-only --keep runs/bench_voxel   # <= 60 min
     python benchmarks/bench_training.py --voxel-speed --fps-steps 50000     # ~2 minutes
     python benchmarks/bench_training.py --voxel-speed --speed-vs network.channels=[16,32,32]
+    python benchmarks/bench_training.py --voxel-speed --fps-steps 50000 --speed-steps 32768 \
+        --speed-vs network.threads=2     # the shipped recipe, then its CNN on 2 threads
 
 Note: timings on a shared VM vary by tens of percent; the CPU time is printed alongside.
 """
@@ -109,8 +113,9 @@ def time_to(
 
 @contextlib.contextmanager
 def phase_clock(update_threads: int | None = None):
-    """Wall seconds spent inside each training phase, summed over calls (the methods are
-    wrapped for the duration of the ``with`` block, then restored). ``update_threads``:
+    """Wall and CPU seconds spent inside each training phase, summed over calls: two
+    dicts (the methods are wrapped for the duration of the ``with`` block, then
+    restored; CPU time is the whole process's, every thread). ``update_threads``:
     torch threads during the PPO update only (the rollouts keep the recipe's)."""
     import torch
     from stable_baselines3 import PPO
@@ -128,6 +133,7 @@ def phase_clock(update_threads: int | None = None):
         "PPO update": (PPO, "train"),
     }
     spent = dict.fromkeys(phases, 0.0)
+    spent_cpu = dict.fromkeys(phases, 0.0)
 
     def timed(label, method):
         threads = update_threads if label == "PPO update" else None
@@ -137,11 +143,12 @@ def phase_clock(update_threads: int | None = None):
             before = torch.get_num_threads()
             if threads:
                 torch.set_num_threads(threads)
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             try:
                 return method(*args, **kwargs)
             finally:
                 spent[label] += time.perf_counter() - t0
+                spent_cpu[label] += time.process_time() - cpu0
                 if threads:
                     torch.set_num_threads(before)
 
@@ -151,7 +158,7 @@ def phase_clock(update_threads: int | None = None):
     for label, (cls, name) in phases.items():
         setattr(cls, name, timed(label, cls.__dict__[name]))
     try:
-        yield spent
+        yield spent, spent_cpu
     finally:
         for cls, name, method in saved:
             setattr(cls, name, method)
@@ -161,12 +168,13 @@ def voxel_speed(steps: int, overrides: dict, label: str, update_threads=None) ->
     """Train PPO on the voxel id for ``steps`` and print where the time went; returns the
     end-to-end env-steps/s."""
     load0 = os.getloadavg()[0]
-    with phase_clock(update_threads) as spent:
+    with phase_clock(update_threads) as (spent, spent_cpu):
         run = timed_train(VOXEL_ID, steps, overrides=overrides)
     steps_done, history = run["model"].num_timesteps, run["history"]
     first, last = history[0], history[-1]  # the first rollout is the warm-up, as for grid
     fps = (last["step"] - first["step"]) / (last["wall_s"] - first["wall_s"])
     rest = run["wall_s"] - spent["rollouts"] - spent["PPO update"]
+    rest_cpu = run["cpu_s"] - spent_cpu["rollouts"] - spent_cpu["PPO update"]
     print(
         f"PPO end-to-end, {label}, {VOXEL_ID}: {fps:,.0f} env steps/s "
         f"after the first rollout ({steps_done:,} steps in all, {steps_done / run['wall_s']:,.0f}"
@@ -174,18 +182,26 @@ def voxel_speed(steps: int, overrides: dict, label: str, update_threads=None) ->
         f"load average {load0:.1f} -> {os.getloadavg()[0]:.1f})"
     )
     per_k = 1000 / steps_done
-    rows = [
-        ("env step (sim + render)", spent["env step"]),
-        ("  of which render", spent["render"]),
-        ("policy forward in rollouts", spent["policy forward"]),
-        ("rest of the rollouts", spent["rollouts"] - spent["env step"] - spent["policy forward"]),
-        ("PPO update", spent["PPO update"]),
-        ("rest (setup, callbacks, logs)", rest),
-    ]
-    for name, seconds in rows:
+
+    def inside(times: dict, label: str) -> float:
+        return times[label] - (
+            times["env step"] + times["policy forward"] if label == "rollouts" else 0.0
+        )
+
+    phases = {
+        "env step (sim + render)": "env step",
+        "  of which render": "render",
+        "policy forward in rollouts": "policy forward",
+        "rest of the rollouts": "rollouts",
+        "PPO update": "PPO update",
+    }
+    rows = [(name, inside(spent, k), inside(spent_cpu, k)) for name, k in phases.items()]
+    rows.append(("rest (setup, callbacks, logs)", rest, rest_cpu))
+    print(f"  {'phase':30s} {'wall':>9s}  {'ms/1k steps':>11s} {'share':>6s}  {'CPU ms/1k':>9s}")
+    for name, wall, cpu in rows:
         print(
-            f"  {name:30s} {seconds:7.2f} s  {seconds * per_k * 1000:6.0f} ms per 1k steps  "
-            f"{seconds / run['wall_s']:5.1%}"
+            f"  {name:30s} {wall:7.2f} s  {wall * per_k * 1000:11.0f} "
+            f"{wall / run['wall_s']:6.1%}  {cpu * per_k * 1000:9.0f}"
         )
     return fps
 
