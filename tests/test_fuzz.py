@@ -49,6 +49,8 @@ KNOB_VALUES: dict[str, list] = {
     "max_height": [3, 6],
     "log_hardness": [1, 3],
     "stump_hardness": [1, 3],
+    "branches": [0, 4],
+    "stay_on_stump": [False, True],
     "reach": [1, 2],
     "size": [8, 12],
     "n_trees": [1, 3],
