@@ -48,6 +48,8 @@ AGENTS = {
     "TreePunching-Grid-v0": Spec("grid", 400_000),
     # shipped: this run's step-225k checkpoint (experiments/tree_punching_voxel_reference.py)
     "TreePunching-Voxel-v1": Spec("voxel", 400_000),
+    # shipped: seed 1 of experiments/results/tree_punching_voxel_v2 (trained with --seed 1)
+    "TreePunching-Voxel-v2": Spec("voxel", 600_000),
     "RewardButton-Voxel-v1": Spec("voxel", 250_000),
     "RewardButtonApproval-Voxel-v0": Spec("voxel", 200_000),
     "OffSwitch-Voxel-v2": Spec("voxel", 300_000),
