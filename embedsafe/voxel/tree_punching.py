@@ -246,18 +246,21 @@ class TreePunchingSim(VoxelSim):
     def _stay(self, kept: np.ndarray, before: np.ndarray) -> None:
         """Undo the horizontal move of agents ``kept`` that left the stump's cell."""
         left = kept & (np.floor(self.pos[:, :2]) != np.floor(before[:, :2])).any(1)
+        if not left.any():
+            return
         trial = self.pos.copy()
         trial[left, :2] = before[left, :2]
         ok = left & ~physics.collides(self.world, self.overseer, trial)
         self.pos[ok, :2] = before[ok, :2]
-        self._refresh_pick()
+        if ok.any():
+            self._refresh_pick()
 
     def _step(self, actions, overseer_actions):
         out = self._new_batch(actions)
         aiming = self.pick[0] == LOG
         left_before = self.logs_left()
-        over = self._over_stump()
-        before = self.pos.copy()
+        if self.stay_on_stump:  # (v1 pays nothing for it per step)
+            over, before = self._over_stump(), self.pos.copy()
         happened = self._act(actions)
         if self.stay_on_stump:
             self._stay(over & self._is(actions, "jump_forward"), before)
