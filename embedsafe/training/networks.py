@@ -81,6 +81,8 @@ class FrameCNN(BaseFeaturesExtractor):
         self.linear = nn.Sequential(nn.Linear(n_flat, features_dim), nn.ReLU())
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        if self.threads == 1:  # the shipped recipe: no parameter list built per call
+            return self._features(observations)
         return in_parts(self._features, list(self.parameters()), observations, self.threads)
 
     def _features(self, observations: torch.Tensor) -> torch.Tensor:
