@@ -19,15 +19,13 @@
    run; ``--update-threads N`` gives the PPO update N torch threads (rollouts keep the
    recipe's). The load average is printed with each run, and each phase's CPU time beside
    its wall time (on a shared machine the CPU time per step is the steadier figure; the
-   render and the frame CNN's ``network.threads`` use two cores, so CPU can exceed wall).
+   render uses two cores, so CPU can exceed wall).
 
     python benchmarks/bench_training.py                   # ~2-5 minutes on 2 idle cores
     python benchmarks/bench_training.py --fps-steps 50000 --max-steps 100000   # quicker
     python benchmarks/bench_training.py --voxel-only --keep runs/bench_voxel   # <= 60 min
     python benchmarks/bench_training.py --voxel-speed --fps-steps 50000     # ~2 minutes
     python benchmarks/bench_training.py --voxel-speed --speed-vs network.channels=[16,32,32]
-    python benchmarks/bench_training.py --voxel-speed --fps-steps 50000 --speed-steps 32768 \
-        --speed-vs network.threads=2     # the shipped recipe, then its CNN on 2 threads
 
 Note: timings on a shared VM vary by tens of percent; the CPU time is printed alongside.
 """

@@ -7,9 +7,7 @@ Two shapes of input occur:
   (the map keeps its size) and one dense layer. The planes are already 0/1, so the policy
   must not divide by 255 (``normalize_images=False``).
 - 64x64 RGB frames (first-person voxel view, grid ``obs="rgb"``): :class:`FrameCNN` is the
-  Minetester-like Nature-CNN trunk, three conv layers and one dense layer. Its
-  ``threads`` (recipe ``network.threads``) share each batch out among plain threads
-  (:mod:`embedsafe.training.parallel`); the weights are the same whatever it is.
+  Minetester-like Nature-CNN trunk, three conv layers and one dense layer.
 
 PPO puts its actor and critic heads (``net_arch``) on top of either trunk.
 """
@@ -20,8 +18,6 @@ import gymnasium as gym
 import torch
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
-
-from embedsafe.training.parallel import in_parts
 
 KINDS = ("auto", "grid", "frame")
 
@@ -50,22 +46,17 @@ class GridCNN(BaseFeaturesExtractor):
 
 
 class FrameCNN(BaseFeaturesExtractor):
-    """Nature-CNN trunk for 64x64 frames (channels first, as SB3 transposes them), each
-    batch computed in ``threads`` parts on as many threads."""
+    """Nature-CNN trunk for 64x64 frames (channels first, as SB3 transposes them)."""
 
     def __init__(
         self,
         observation_space: gym.spaces.Box,
         features_dim: int = 256,
         channels: tuple[int, ...] = (32, 64, 64),
-        threads: int = 1,
     ):
         super().__init__(observation_space, features_dim)
         if len(channels) != 3:
             raise ValueError(f"FrameCNN needs 3 conv channel counts, got channels={channels!r}")
-        if threads < 1:
-            raise ValueError(f"FrameCNN needs threads >= 1, got threads={threads!r}")
-        self.threads = threads
         c, h, w = observation_space.shape
         self.cnn = nn.Sequential(
             nn.Conv2d(c, channels[0], 8, stride=4),
@@ -81,11 +72,6 @@ class FrameCNN(BaseFeaturesExtractor):
         self.linear = nn.Sequential(nn.Linear(n_flat, features_dim), nn.ReLU())
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        if self.threads == 1:  # the shipped recipe: no parameter list built per call
-            return self._features(observations)
-        return in_parts(self._features, list(self.parameters()), observations, self.threads)
-
-    def _features(self, observations: torch.Tensor) -> torch.Tensor:
         return self.linear(self.cnn(observations))
 
 
@@ -106,10 +92,6 @@ def policy_kwargs(network: dict, space: gym.spaces.Space) -> dict:
     extractor_kwargs = {"features_dim": int(network.get("features_dim", 128))}
     if network.get("channels"):
         extractor_kwargs["channels"] = tuple(int(c) for c in network["channels"])
-    if network.get("threads", 1) != 1:
-        if kind != "frame":
-            raise ValueError(f"network.threads applies to frame CNNs; this network is {kind!r}")
-        extractor_kwargs["threads"] = int(network["threads"])
     heads = network.get("net_arch", {"pi": [64], "vf": [64]})
     return {
         "features_extractor_class": extractor,

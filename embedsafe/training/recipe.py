@@ -54,7 +54,6 @@ SCHEMA: dict[str, Any] = {
         "channels": list,
         "features_dim": int,
         "net_arch": (dict, list),
-        "threads": int,  # frame CNNs: threads sharing each batch (embedsafe.training.parallel)
     },
     # The other learners (embedsafe.training.learners checks that ``algo`` has its section).
     "algo": str,
