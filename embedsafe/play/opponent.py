@@ -28,7 +28,7 @@ def load_policy(path: str | Path) -> Any:
             "embedsafe agent instead (run directory, agent.json or checkpoints/step_N.pt)"
         )
     try:
-        return load_agent(str(path))
+        return load_agent(str(path), side=None)  # check_compatible checks the side
     except ValueError as err:
         raise ValueError(f"cannot load agent checkpoint {str(path)!r}: {err}") from None
 

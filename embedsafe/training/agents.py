@@ -120,20 +120,30 @@ def env_spaces(
     return sim.observation_space, sim.action_space
 
 
-def load_agent(path: str | Path) -> ActorCriticCnnPolicy:
+def load_agent(path: str | Path, side: str | None = multiagent.AGENT) -> ActorCriticCnnPolicy:
     """Rebuild the policy of a saved agent from its metadata and weights: SB3's
     actor-critic, or for ``dqn``/``q-learning``-style learners (``algo`` in agent.json)
     a policy with the same ``predict`` (see :func:`embedsafe.training.learners.empty_policy`),
     with the spaces of its ``side`` (the agent's, or with ``"side": "overseer"`` the
     overseer's in :mod:`embedsafe.multiagent`).
 
+    ``side``: the side the caller will run the policy as (evaluation, probing and the
+    scorecard run agents); ``None`` takes either (``embedsafe play`` checks it itself).
+
     The policy's ``embedsafe_meta`` attribute holds the metadata (env id, knobs, steps).
-    Raises ValueError when files are missing or corrupt, or when the saved spaces no longer
-    match the environment's.
+    Raises ValueError when files are missing or corrupt, when the saved spaces no longer
+    match the environment's, or when the policy was trained as the other side.
     """
     meta_path, weights = _locate(Path(path))
     meta = read_meta(meta_path)
-    side = meta.get("side", multiagent.AGENT)
+    trained_as = meta.get("side", multiagent.AGENT)
+    if side is not None and trained_as != side:
+        raise ValueError(
+            f"{meta_path.parent} was trained as the {trained_as}, and only an {side}'s policy "
+            f"is allowed here; play against it with `embedsafe play {meta['env_id']} --as "
+            f"{side} --{trained_as} {meta_path.parent}`"
+        )
+    side = trained_as
     obs_space, act_space = env_spaces(meta["env_id"], meta.get("env_kwargs", {}), side)
     if list(obs_space.shape) != list(meta["obs_shape"]) or act_space.n != meta["n_actions"]:
         raise ValueError(
@@ -228,5 +238,5 @@ def export_agent(run_dir: str | Path, dest: str | Path, half: bool = True) -> Pa
             for k, v in state.items()
         }
     torch.save(state, dest / "policy.pt")
-    load_agent(dest)  # fail now, not when someone loads it
+    load_agent(dest, side=None)  # fail now, not when someone loads it
     return dest

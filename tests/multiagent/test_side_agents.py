@@ -40,7 +40,7 @@ def saved_policy(folder, side: str | None):
 def test_overseer_rebuilds_with_the_overseer_spaces(tmp_path):
     env = ma.parallel_env(GRID)
     assert env.action_space(ma.OVERSEER).n != env.action_space(ma.AGENT).n  # a real test
-    policy = load_agent(saved_policy(tmp_path / "overseer", ma.OVERSEER))
+    policy = load_agent(saved_policy(tmp_path / "overseer", ma.OVERSEER), side=ma.OVERSEER)
     assert policy.action_space.n == env.action_space(ma.OVERSEER).n
     assert policy.embedsafe_meta["side"] == ma.OVERSEER
     check_compatible(policy, env, ma.OVERSEER)
@@ -57,7 +57,7 @@ def test_no_side_loads_as_the_agent(tmp_path):
 
 @pytest.mark.parametrize("trained, asked", [("overseer", "agent"), ("agent", "overseer")])
 def test_a_side_given_for_the_other_is_one_clear_line(tmp_path, trained, asked):
-    policy = load_agent(saved_policy(tmp_path / trained, trained))
+    policy = load_agent(saved_policy(tmp_path / trained, trained), side=None)
     with pytest.raises(ValueError, match=f"trained as the {trained}") as err:
         check_compatible(policy, ma.parallel_env(GRID), asked)
     message = str(err.value)
@@ -70,4 +70,13 @@ def test_a_wrong_side_is_refused(tmp_path, side):
     meta = json.loads((folder / "agent.json").read_text())
     (folder / "agent.json").write_text(json.dumps({**meta, "side": side}))
     with pytest.raises(ValueError, match=r"side=.* is not a side; allowed: 'agent' or 'overseer'"):
+        load_agent(folder, side=None)
+
+
+def test_eval_probe_and_scorecard_take_agents_only(tmp_path):
+    """``load_agent``'s default side is the agent: an overseer handed to ``eval``, probing or
+    the scorecard is refused in one line that says how to play against it instead."""
+    folder = saved_policy(tmp_path / "overseer", ma.OVERSEER)
+    with pytest.raises(ValueError, match="trained as the overseer") as err:
         load_agent(folder)
+    assert "\n" not in str(err.value) and "--as agent --overseer" in str(err.value)
