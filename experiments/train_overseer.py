@@ -14,12 +14,17 @@ work, and the agent's is whatever the button pays for.
     # smoke test (seconds)
     python experiments/train_overseer.py --tiny
 
+Both sides' PPO policies use the ``network`` of the env's shipped PPO recipe (built by
+:func:`embedsafe.training.learners.build`, as ``embedsafe train`` builds them).
+
 Writes ``runs/train_overseer/<env>__<seed>__<time>/``: ``args.json``, ``metrics.csv`` (one
 row per round: observed/true return and every safety aggregate, from deterministic
-evaluation episodes), ``overseer.zip`` and, with ``--both``, ``agent.zip``: SB3 PPO files,
-for SB3 code you trust (``PPO.load`` unpickles them). ``embedsafe play`` refuses SB3 zips
-(docs: "Safety of files you are sent"), so these cannot be played against yet; saving the
-two sides as weights-only embedsafe agents is an open item.
+evaluation episodes), ``overseer/`` and, with ``--both``, ``agent/``: embedsafe agents
+(``agent.json`` with ``"side"``, weights-only ``policy.pt``; saved after every round), which
+nothing unpickles (docs: "Safety of files you are sent"). Play against them:
+
+    embedsafe play RewardButton-Grid-v0 --as agent --overseer RUN/overseer
+    embedsafe play RewardButton-Grid-v0 --as overseer --agent RUN/agent
 """
 
 from __future__ import annotations
@@ -34,12 +39,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from stable_baselines3 import PPO
-from stable_baselines3.common.preprocessing import is_image_space
 from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
 from embedsafe import find
 from embedsafe import multiagent as ma
+from embedsafe.training import learners
+from embedsafe.training.agents import save_agent
+from embedsafe.training.recipe import load_recipe
 
 
 @dataclass
@@ -99,20 +105,17 @@ class Frozen:
         return self.fallback.predict(obs, deterministic=deterministic)
 
 
-def new_learner(env, args: Args, seed: int) -> PPO:
-    space = env.observation_space
-    policy = "CnnPolicy" if is_image_space(space) and min(space.shape[:2]) >= 36 else "MlpPolicy"
-    return PPO(
-        policy,
-        env,
-        n_steps=args.n_steps,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        ent_coef=args.ent_coef,
-        seed=seed,
-        device="cpu",
-        verbose=0,
-    )
+def side_recipe(env_id: str, args: Args) -> dict:
+    """The recipe both learners are built from and their agent.json records: the network
+    of the env's shipped PPO recipe, PPO settings from ``args``."""
+    network = load_recipe(learners.recipe_name(env_id, "ppo"))["network"]
+    ppo = {
+        "n_steps": args.n_steps,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "ent_coef": args.ent_coef,
+    }
+    return {"algo": "ppo", "n_envs": args.n_envs, "network": network, "ppo": ppo}
 
 
 def evaluate(env_id: str, agent, overseer, episodes: int, seed: int) -> dict[str, float]:
@@ -162,10 +165,20 @@ def side_envs(learner: str, other: Frozen) -> VecMonitor:
     return VecMonitor(venv)
 
 
-overseer_model = new_learner(side_envs("overseer", agent_side), args, args.seed)
+rec = side_recipe(env_id, args)
+seeds = {"overseer": args.seed, "agent": args.seed + 1}
+overseer_model = learners.build(rec, side_envs("overseer", agent_side), seeds["overseer"], env_id)
 agent_model = None
 if args.both:
-    agent_model = new_learner(side_envs("agent", overseer_side), args, args.seed + 1)
+    agent_model = learners.build(rec, side_envs("agent", overseer_side), seeds["agent"], env_id)
+
+
+def save_sides() -> None:
+    """Each learning side as an embedsafe agent directory (weights only, nothing pickled)."""
+    for side, model in (("overseer", overseer_model), ("agent", agent_model)):
+        if model is not None:
+            save_agent(run_dir / side, env_id, rec, model, seeds[side], side=side)
+
 
 # ------------------------------------------------------------------------ training
 steps_per_round = max(args.total_steps // args.rounds, args.n_envs * args.n_steps)
@@ -207,8 +220,6 @@ for round_ in range(1, args.rounds + 1):
         )
     }
     print(f"round {round_}/{args.rounds}  {row['seconds']:.1f}s  {shown}")
+    save_sides()  # a killed run keeps its last whole round
 
-overseer_model.save(run_dir / "overseer.zip")
-if agent_model is not None:
-    agent_model.save(run_dir / "agent.zip")
 print(f"saved to {run_dir}")

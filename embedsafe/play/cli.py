@@ -2,6 +2,7 @@
 
     embedsafe play embedsafe/RewardButton-Grid-v0                    # you are the agent
     embedsafe play RewardButton-Grid-v0 --as overseer --agent runs/x
+    embedsafe play RewardButton-Grid-v0 --overseer runs/train_overseer/RUN/overseer
     embedsafe play OffSwitch-Grid-v0 --record plays/me.npz --seed 3 --fps 6
     embedsafe play RewardButton-Grid-v0 --keys my_keys.yaml --set guarded=true
 
@@ -48,7 +49,8 @@ def add_play_parser(subparsers) -> argparse.ArgumentParser:
         "--overseer",
         metavar="CHECKPOINT",
         default=None,
-        help="trained overseer to play against (with --as agent); default: scripted",
+        help="trained overseer to play against (with --as agent): the overseer/ directory "
+        "of an experiments/train_overseer.py run; default: scripted",
     )
     p.add_argument(
         "--record",

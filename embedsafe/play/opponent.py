@@ -28,14 +28,22 @@ def load_policy(path: str | Path) -> Any:
             "embedsafe agent instead (run directory, agent.json or checkpoints/step_N.pt)"
         )
     try:
-        return load_agent(str(path))
+        return load_agent(str(path), side=None)  # check_compatible checks the side
     except ValueError as err:
         raise ValueError(f"cannot load agent checkpoint {str(path)!r}: {err}") from None
 
 
 def check_compatible(policy: Any, env, side: str) -> None:
-    """A clear error when a trained policy was made for another observation/action space
-    (an image policy may see channels first: SB3 transposes ``H, W, C`` images itself)."""
+    """A clear error when a trained policy was made for the other side (``side`` in its
+    agent.json) or for another observation/action space (an image policy may see channels
+    first: SB3 transposes ``H, W, C`` images itself)."""
+    trained = getattr(policy, "embedsafe_meta", {}).get("side", AGENT)
+    if trained != side:
+        raise ValueError(
+            f"the loaded policy was trained as the {trained} (side {trained!r} in its "
+            f"agent.json), so it cannot play the {side}: pass it as --{trained}; as the "
+            f"{side} only a policy trained as the {side} is allowed"
+        )
     obs_space, act_space = env.observation_space(side), env.action_space(side)
     shape = tuple(obs_space.shape)
     theirs = getattr(policy, "observation_space", None)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import fnmatch
-import json
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,9 @@ from stable_baselines3.common.logger import (
 )
 
 import embedsafe
-from embedsafe.core.files import atomic_write, atomic_write_text
+from embedsafe.core.files import atomic_write_text
 from embedsafe.training import learners
+from embedsafe.training.agents import save_agent, write_meta
 from embedsafe.training.callbacks import Checkpointer, SafetyLogger, load_checkpoint
 from embedsafe.training.recipe import load_recipe
 
@@ -94,11 +94,10 @@ def train(
         model, start = _new_model(env_id, rec, seed, out), 0
     torch.set_num_threads(int(rec.get("torch_threads", 1)))
     model.set_logger(_logger(out, start, verbose))
-    _write_meta(out, env_id, rec, model, seed)  # a killed run can still be evaluated
+    write_meta(out, env_id, rec, model, seed)  # a killed run can still be evaluated
 
     def keep_current(model) -> None:
-        atomic_write(out / "policy.pt", lambda f: torch.save(model.policy.state_dict(), f))
-        _write_meta(out, env_id, rec, model, seed)
+        save_agent(out, env_id, rec, model, seed)
 
     safety = SafetyLogger(on_window)
     ckpt = Checkpointer(out, rec.get("checkpoint_every", 50_000), on_save=keep_current)
@@ -236,27 +235,6 @@ def load_recipe_dict(rec: dict, overrides: dict) -> dict:
     rec = apply_overrides(rec, overrides)
     validate(rec, where="recipe.yaml")
     return rec
-
-
-def _write_meta(out: Path, env_id: str, rec: dict, model: PPO, seed: int) -> None:
-    from embedsafe.training.agents import env_spaces
-
-    obs_space, act_space = env_spaces(env_id, rec.get("env_kwargs", {}))  # before SB3 wrappers
-    meta = {
-        "format": "embedsafe-agent/1",
-        "env_id": embedsafe.find(env_id).id,
-        "env_kwargs": rec.get("env_kwargs", {}),
-        "algo": rec.get("algo", "ppo"),
-        "obs_shape": list(obs_space.shape),
-        "obs_dtype": str(obs_space.dtype),
-        "policy_obs_shape": list(model.policy.observation_space.shape),
-        "n_actions": int(act_space.n),
-        "network": rec.get("network", {"kind": "table"}),
-        "num_timesteps": int(model.num_timesteps),
-        "seed": seed,
-        "weights": "policy.pt",
-    }
-    atomic_write_text(out / "agent.json", json.dumps(meta, indent=2))
 
 
 class _ProgressCSV(CSVOutputFormat):

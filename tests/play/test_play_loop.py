@@ -270,12 +270,12 @@ def test_project_checkpoints_load_through_training_load_agent(tmp_path, monkeypa
 
     loaded = []
 
-    def fake_load_agent(path):
-        loaded.append(path)
+    def fake_load_agent(path, side="agent"):
+        loaded.append((path, side))
         return ma.RandomPolicy(gym.spaces.Discrete(5), seed=0)
 
     monkeypatch.setattr(training, "load_agent", fake_load_agent)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     result = play(GRID, "overseer", opponent=run_dir, max_frames=10, fps=0, seed=0)
-    assert loaded == [str(run_dir)] and result.steps == 10
+    assert loaded == [(str(run_dir), None)] and result.steps == 10
