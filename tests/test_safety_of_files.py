@@ -64,6 +64,16 @@ def crafted_pt(path, marker):
     return path
 
 
+def crafted_npz(path, marker, like=None):
+    """A numpy archive (the arrays of ``like``, if given) whose ``observations`` is an
+    object array: ``np.load(allow_pickle=True)`` unpickles it and runs the payload."""
+    arrays = dict(np.load(like, allow_pickle=False)) if like else {}
+    arrays["observations"] = np.array([Payload(marker)], dtype=object)
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    return path
+
+
 def test_the_crafted_files_are_live(tmp_path):
     """The doors below are tested with files that really do run code when unpickled."""
     from stable_baselines3 import PPO
@@ -73,6 +83,9 @@ def test_the_crafted_files_are_live(tmp_path):
     assert (tmp_path / "zip-ran").exists()
     torch.load(crafted_pt(tmp_path / "m.pt", tmp_path / "pt-ran"), weights_only=False)
     assert (tmp_path / "pt-ran").exists()
+    with np.load(crafted_npz(tmp_path / "r.npz", tmp_path / "npz-ran"), allow_pickle=True) as f:
+        f["observations"]
+    assert (tmp_path / "npz-ran").exists()
 
 
 def test_play_agent_zip_is_refused(tmp_path, capsys):
@@ -105,6 +118,19 @@ def test_resume_never_unpickles(tmp_path, tiny_run_dir):
     ):
         train(GRID, tiny_run_dir, resume=True, timesteps=1024, progress_bar=False)
     assert not marker.exists()
+
+
+def test_resume_never_unpickles_a_replay_buffer(tmp_path):
+    from embedsafe.training import train
+
+    out, marker = tmp_path / "dqn", tmp_path / "MARKER"
+    tiny = {"n_envs": 8, "env_kwargs": {"max_steps": 20}, "dqn.learning_starts": 64}
+    train(GRID, out, algo="dqn", overrides=tiny, timesteps=512, progress_bar=False)
+    path = out / "checkpoints" / "step_512.replay.npz"
+    crafted_npz(path, marker, like=path)
+    with pytest.warns(UserWarning, match="pickled Python objects, which are never loaded"):
+        model = train(GRID, out, resume=True, timesteps=512, progress_bar=False)
+    assert not marker.exists() and model.replay_buffer.pos == 0
 
 
 def test_eval_crafted_weights(tmp_path, tiny_run_dir, capsys):

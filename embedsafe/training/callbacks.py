@@ -1,14 +1,19 @@
 """Callbacks: safety metrics into the logs, weights-only checkpoints along training.
 
-A checkpoint is three files in ``checkpoints/``, none of them unpickled when read::
+A checkpoint is three files in ``checkpoints/`` (four for DQN), none unpickled when read::
 
     step_N.pt           policy state dict (what load_agent and probing read)
     step_N.resume.pth   optimizer state dict and RNG states, tensors only
+    step_N.replay.npz   DQN only: the replay buffer (embedsafe.training.replay)
     step_N.json         format, algorithm, counters (num_timesteps, ...); written last
 
 Both ``.pt``/``.pth`` files are read with ``torch.load(weights_only=True)``, which refuses
 anything but tensors and plain containers. Each file is written to a temporary name and
 renamed, and ``step_N.json`` last, so a checkpoint without it is incomplete and skipped.
+Only the newest checkpoint keeps its replay buffer: an older one is removed when its own
+``step_K.json`` names it (a file embedsafe did not write is never removed). A replay
+buffer that is missing or unreadable on resume is reported in one warning, and the run
+goes on with an empty one (collecting ``learning_starts`` steps again before learning).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback
 
 from embedsafe.core.files import atomic_write, atomic_write_text
+from embedsafe.training import replay
 
 
 class SafetyLogger(BaseCallback):
@@ -101,20 +107,25 @@ class Checkpointer(BaseCallback):
 
     def _on_step(self) -> bool:
         if self.num_timesteps >= self._next:
-            self.save()
+            self.save(step_locals=self.locals)
             self._next = (self.num_timesteps // self.every + 1) * self.every
         return True
 
-    def save(self) -> Path:
-        path = save_checkpoint(self.model, self.dir)
+    def save(self, step_locals: dict | None = None) -> Path:
+        """Checkpoint now; ``step_locals`` when called between an env step and SB3's
+        storing it (see :func:`save_checkpoint`)."""
+        path = save_checkpoint(self.model, self.dir, step_locals)
         if self.on_save is not None:
             self.on_save(self.model)
         return path
 
 
-def save_checkpoint(model, folder: Path) -> Path:
+def save_checkpoint(model, folder: Path, step_locals: dict | None = None) -> Path:
     """Write ``step_<num_timesteps>.{pt,resume.pth,json}`` for any SB3 algorithm whose
-    ``policy`` holds every network (DQN's target net too) and ``policy.optimizer``."""
+    ``policy`` holds every network (DQN's target net too) and ``policy.optimizer``, and
+    ``step_N.replay.npz`` for one with a replay buffer. An off-policy learner calls back
+    between an env step and storing it: given that callback's ``step_locals``, the
+    checkpoint holds the state after the step (its transition, its counts)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"step_{model.num_timesteps}"
@@ -124,7 +135,40 @@ def save_checkpoint(model, folder: Path) -> Path:
     atomic_write(stem.with_suffix(".resume.pth"), lambda f: torch.save(state, f))
     counters = {k: int(getattr(model, k)) for k in COUNTERS if hasattr(model, k)}
     meta = {"format": CHECKPOINT_FORMAT, "algo": type(model).__name__, "counters": counters}
-    return atomic_write_text(stem.with_suffix(".json"), json.dumps(meta, indent=2))
+    if replay.has_replay(model):
+        atomic_write(_replay_path(stem), lambda f: replay.write_replay(model, f, step_locals))
+        meta["replay"] = _replay_path(stem).name
+        if step_locals is not None:  # SB3 counts the step after storing it, as DQN's does
+            counters["_n_calls"] += 1
+            counters["_episode_num"] += int(np.sum(step_locals["dones"]))
+    path = atomic_write_text(stem.with_suffix(".json"), json.dumps(meta, indent=2))
+    _remove_older_replays(folder, keep=stem.name)
+    return path
+
+
+def _replay_path(stem: Path) -> Path:
+    return stem.with_name(stem.name + replay.SUFFIX)
+
+
+def _remove_older_replays(folder: Path, keep: str) -> None:
+    """Remove every replay buffer but ``keep``'s that its own checkpoint names."""
+    for step in checkpoint_steps(folder):
+        stem = folder / f"step_{step}"
+        if stem.name != keep and _replay_path(stem).is_file() and _own_replay(stem):
+            _replay_path(stem).unlink()
+
+
+def _own_replay(stem: Path) -> bool:
+    """Whether ``stem``'s checkpoint (an embedsafe one) names its replay file."""
+    try:
+        meta = json.loads(stem.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(meta, dict)
+        and meta.get("format") == CHECKPOINT_FORMAT
+        and meta.get("replay") == _replay_path(stem).name
+    )
 
 
 def checkpoint_steps(folder: Path) -> list[int]:
@@ -144,14 +188,36 @@ def load_checkpoint(model, folder: Path) -> int:
         raise ValueError(f"cannot resume: no checkpoints/step_N.json checkpoint in {folder}{why}")
     for step in reversed(steps):
         try:
-            _restore(model, Path(folder) / f"step_{step}")
-            return step
+            meta = _restore(model, Path(folder) / f"step_{step}")
         except ValueError as err:
             warnings.warn(f"skipping checkpoint step_{step}: {err}", stacklevel=2)
+            continue
+        if replay.has_replay(model):
+            _restore_replay(model, Path(folder) / f"step_{step}", meta)
+        return step
     raise ValueError(f"cannot resume: every checkpoint in {folder} is corrupt (see warnings)")
 
 
-def _restore(model, stem: Path) -> None:
+def _restore_replay(model, stem: Path, meta: dict) -> None:
+    """Refill ``model``'s replay buffer from ``stem``'s; if that fails, warn and let the
+    empty buffer collect ``learning_starts`` steps again before the learner trains."""
+    path = _replay_path(stem)
+    try:
+        if meta.get("replay") != path.name:
+            raise ValueError("the checkpoint has none (an older embedsafe wrote it)")
+        if not path.is_file():
+            raise ValueError(f"{path.name} is missing")
+        replay.read_replay(model, path)
+    except ValueError as err:
+        model.learning_starts += model.num_timesteps
+        warnings.warn(
+            f"replay buffer of {stem.name} not restored: {err}; continuing with an empty "
+            f"buffer (no learning before step {model.learning_starts})",
+            stacklevel=3,
+        )
+
+
+def _restore(model, stem: Path) -> dict:
     try:
         meta = json.loads(stem.with_suffix(".json").read_text())
         policy = torch.load(stem.with_suffix(".pt"), map_location="cpu", weights_only=True)
@@ -181,6 +247,7 @@ def _restore(model, stem: Path) -> None:
     for key, value in meta.get("counters", {}).items():
         if key in COUNTERS and isinstance(value, int) and value >= 0:
             setattr(model, key, value)
+    return meta
 
 
 def _rng_state() -> dict[str, torch.Tensor]:

@@ -6,7 +6,7 @@ A run directory holds::
     recipe.yaml           the recipe actually used (after overrides)
     agent.json            env id, knobs, spaces, network: what load_agent needs
     progress.csv, events.*  SB3 logs (CSV + TensorBoard), incl. safety/<key> means
-    checkpoints/step_N.*  weights, optimizer state and counters (embedsafe.training.callbacks)
+    checkpoints/step_N.*  weights, optimizer, counters, DQN replay (training.callbacks)
     policy.pt             the latest weights (agent.json points to them)
 
 Nothing in it is unpickled when read: weights and optimizer state are loaded with
@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 import yaml
-from stable_baselines3 import PPO
+from stable_baselines3 import DQN, PPO
 from stable_baselines3.common.callbacks import CallbackList
 from stable_baselines3.common.logger import (
     CSVOutputFormat,
@@ -111,7 +111,9 @@ def train(
             log_interval=learners.log_interval(model),
         )
     ckpt.init_callback(model)
-    if not (ckpt.dir / f"step_{model.num_timesteps}.json").exists():
+    # After learning, a checkpoint of the last step taken mid-step misses the update that
+    # followed it: write it again, so that a resume starts from the end state.
+    if remaining > 0 or not (ckpt.dir / f"step_{model.num_timesteps}.json").exists():
         ckpt.save()
     else:
         keep_current(model)
@@ -130,7 +132,14 @@ RUN_FILES = (
     "progress_before_*.csv",  # runs of older embedsafe versions
     ".*.tmp",  # a write cut short by a kill
 )
-CHECKPOINT_FILES = ("step_*.pt", "step_*.resume.pth", "step_*.json", "step_*.zip", ".*.tmp")
+CHECKPOINT_FILES = (
+    "step_*.pt",
+    "step_*.resume.pth",
+    "step_*.replay.npz",
+    "step_*.json",
+    "step_*.zip",
+    ".*.tmp",
+)
 
 
 def _run_files(out: Path) -> tuple[list[Path], list[Path]]:
@@ -224,8 +233,17 @@ def _resume(out: Path, env_id: str, overrides: dict) -> tuple[PPO, dict, int, in
         atomic_write_text(saved, text)  # _new_model rewrote it
         raise
     model.set_env(_make_env(env_id, rec, seed + start))  # fresh episodes, new seeds
+    _continue_exploration(model, rec["n_timesteps"])
     atomic_write_text(saved, yaml.safe_dump({**rec, "env_id": env_id, "seed": seed}))
     return model, rec, start, seed
+
+
+def _continue_exploration(model, total: int) -> None:
+    """Set a resumed DQN's epsilon where its schedule is: SB3 updates the progress, and
+    epsilon from it, only after the first step of ``learn``, so that step would be greedy."""
+    if isinstance(model, DQN):
+        model._update_current_progress_remaining(model.num_timesteps, total)
+        model.exploration_rate = model.exploration_schedule(model._current_progress_remaining)
 
 
 def load_recipe_dict(rec: dict, overrides: dict) -> dict:
