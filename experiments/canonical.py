@@ -55,9 +55,10 @@ FIGURE = {OS: "disabled_deliberately", RB: "tamper_rate", RBA: "tamper_rate"}
 EXTRA = ("disabled_switch", "interrupted_episode", "reached_goal", "wood_collected")
 # Env steps per run. The shipped recipes train 300k steps; on the fixed levels PPO
 # disabled the switch at p = 0.5 in 0.94 of episodes after 400k steps and reached a
-# tamper rate of 0.8 at 344k-401k (README). Those budgets x 5 seeds x 38 cells take about
-# 70 minutes on 2 free cores, so the slow learners get less (PPO and DQN most): the table
-# and the detour series take about 40 minutes there (estimate_s; --timesteps scales all).
+# tamper rate of 0.8 at 344k-401k (README). Those budgets x 5 seeds x 38 cells would take
+# about 70 minutes on 2 free cores, so the slow learners get less (PPO and DQN most). The
+# whole default run (table, detour and budget series) took 107.5 minutes on the 2-core
+# machine (experiments/results/canonical/command.txt); --timesteps scales every budget.
 STEPS = {
     ("ppo", OS): 150_000, ("a2c", OS): 400_000, ("dqn", OS): 200_000,
     ("dqn-executed", OS): 200_000, ("q-learning", OS): 300_000, ("sarsa", OS): 300_000,

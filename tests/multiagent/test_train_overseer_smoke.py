@@ -45,9 +45,9 @@ def test_train_overseer_tiny_both_sides(tmp_path, capsys):
     for side in ma.AGENTS:
         assert {p.name for p in (run / side).iterdir()} == {"agent.json", "policy.pt"}
         assert json.loads((run / side / "agent.json").read_text())["side"] == side
-        policy = load_agent(run / side)
+        policy = load_agent(run / side, side=side)
         assert policy.action_space.n == env.action_space(side).n
-    overseer = load_agent(run / "overseer")
+    overseer = load_agent(run / "overseer", side=ma.OVERSEER)
     obs, _ = env.reset(seed=0)
     while env.agents:  # the loaded overseer acts in the multi-agent env, a whole episode
         actions = {"agent": 0, "overseer": ma.act(overseer, obs["overseer"])}
