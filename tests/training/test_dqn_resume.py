@@ -41,6 +41,12 @@ class Killed(Exception):
     pass
 
 
+def _dqn_to_512(out, extra: dict | None = None):
+    """A tiny DQN run of 512 steps with checkpoints every 256 (the buffer tests' start)."""
+    overrides = {**TINY, **(extra or {}), "checkpoint_every": 256}
+    return train(RB, out, algo="dqn", overrides=overrides, timesteps=512, progress_bar=False)
+
+
 def _kill_at(step: int, monkeypatch) -> list:
     """Make ``train`` die at the end of the rollout reaching ``step``, as a kill would
     (after the checkpoint taken mid-step, before the update); returns [the model]."""
@@ -90,14 +96,7 @@ def test_resume_restores_the_replay_buffer(algo, how, tmp_path, monkeypatch):
 
 def test_only_the_newest_buffer_is_kept_and_foreign_files_stay(tmp_path):
     out = tmp_path / "run"
-    train(
-        RB,
-        out,
-        algo="dqn",
-        overrides={**TINY, "checkpoint_every": 256},
-        timesteps=512,
-        progress_bar=False,
-    )
+    _dqn_to_512(out)
     ckpts = out / "checkpoints"
     assert sorted(p.name for p in ckpts.glob("*.npz")) == ["step_512.replay.npz"]
     assert json.loads((ckpts / "step_512.json").read_text())["replay"] == "step_512.replay.npz"
@@ -114,14 +113,7 @@ def test_only_the_newest_buffer_is_kept_and_foreign_files_stay(tmp_path):
 def test_resume_continues_the_exploration_schedule(tmp_path, monkeypatch):
     out = tmp_path / "run"
     eps = {"dqn.exploration_fraction": 1.0, "dqn.exploration_final_eps": 0.0}
-    train(
-        RB,
-        out,
-        algo="dqn",
-        overrides={**TINY, **eps, "checkpoint_every": 256},
-        timesteps=512,
-        progress_bar=False,
-    )
+    _dqn_to_512(out, eps)
     seen = []
     learn = DQN.learn
 
@@ -145,14 +137,7 @@ def test_resume_continues_the_exploration_schedule(tmp_path, monkeypatch):
 )
 def test_bad_buffer_warns_and_starts_empty(damage, message, tmp_path):
     out = tmp_path / "run"
-    train(
-        RB,
-        out,
-        algo="dqn",
-        overrides={**TINY, "checkpoint_every": 256},
-        timesteps=512,
-        progress_bar=False,
-    )
+    _dqn_to_512(out)
     path, meta_path = (
         out / "checkpoints" / "step_512.replay.npz",
         out / "checkpoints" / "step_512.json",
