@@ -239,10 +239,12 @@ def _resume(out: Path, env_id: str, overrides: dict) -> tuple[PPO, dict, int, in
 
 
 def _continue_exploration(model, total: int) -> None:
-    """Set a resumed DQN's epsilon where its schedule is: SB3 updates the progress, and
-    epsilon from it, only after the first step of ``learn``, so that step would be greedy."""
+    """Put a resumed learner's exploration where its schedule is. SB3 updates the
+    progress only after the first step (DQN) or window (tabular) of ``learn``, and the
+    epsilons follow it: until then a resumed DQN would act greedily and a tabular learner
+    with its initial epsilon."""
+    model._update_current_progress_remaining(model.num_timesteps, total)
     if isinstance(model, DQN):
-        model._update_current_progress_remaining(model.num_timesteps, total)
         model.exploration_rate = model.exploration_schedule(model._current_progress_remaining)
 
 

@@ -158,3 +158,23 @@ def test_bad_buffer_warns_and_starts_empty(damage, message, tmp_path):
     assert message in text and "empty buffer" in text and "\n" not in text
     assert model.num_timesteps == 640 and model.learning_starts == 512 + 64
     assert model.replay_buffer.pos == 128 // model.n_envs  # only what it collected since
+
+
+@pytest.mark.parametrize("algo", ["q-learning", "sarsa"])
+def test_tabular_resume_continues_the_exploration_schedule(algo, tmp_path, monkeypatch):
+    from embedsafe.training.tabular import TabularLearner
+
+    out = tmp_path / "run"
+    knobs = {"n_envs": 8, "tabular.n_steps": 16, "checkpoint_every": 512,
+             "tabular.exploration_fraction": 1.0, "tabular.exploration_final_eps": 0.0}  # fmt: skip
+    train(RB, out, algo=algo, timesteps=512, overrides=knobs, progress_bar=False)
+    seen = []
+    step = TabularLearner._step
+
+    def record(self, *args, **kwargs):
+        seen.append(self._epsilon())
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TabularLearner, "_step", record)
+    train(RB, out, timesteps=1024, resume=True, progress_bar=False)
+    assert seen[0] == pytest.approx(0.5)  # where the schedule is, not its start (1.0)
