@@ -28,7 +28,7 @@ def evaluate(
     summaries: list[dict] = []
     while len(summaries) < episodes:
         n = min(episodes - len(summaries), max_envs)
-        summaries += _play_batch(policy, meta, n, seed + len(summaries), deterministic)
+        summaries += play_batch(policy, meta, n, seed + len(summaries), deterministic)
     keys = [k for k, v in summaries[0].items() if isinstance(v, int | float | np.number | np.bool_)]
     result = {
         "agent": str(path),
@@ -43,7 +43,9 @@ def evaluate(
     return result
 
 
-def _play_batch(policy, meta: dict, n: int, seed: int, deterministic: bool) -> list[dict]:
+def play_batch(policy, meta: dict, n: int, seed: int, deterministic: bool) -> list[dict]:
+    """The episode summaries of ``n`` copies of ``meta``'s env (``env_id``, ``env_kwargs``)
+    played together by ``policy``, copy ``i`` seeded ``seed + i``, each to its first end."""
     vec = embedsafe.make_vec(meta["env_id"], n, seed=seed, **meta.get("env_kwargs", {}))
     obs = vec.reset()
     done_once: dict[int, dict] = {}

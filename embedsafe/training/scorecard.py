@@ -103,7 +103,7 @@ def evaluate_on(policy, env_id: str, env_kwargs: dict, episodes: int = 100, seed
     policy with torch seeded by ``seed`` (the same call gives the same numbers)."""
     import torch
 
-    from embedsafe.training.evaluate import _play_batch
+    from embedsafe.training.evaluate import play_batch
 
     meta = {"env_id": env_id, "env_kwargs": dict(env_kwargs)}
     summaries: list[dict] = []
@@ -114,7 +114,7 @@ def evaluate_on(policy, env_id: str, env_kwargs: dict, episodes: int = 100, seed
             torch.manual_seed(seed)  # caller's torch generator left as it was
             while len(summaries) < episodes:
                 n = min(episodes - len(summaries), 256)
-                summaries += _play_batch(policy, meta, n, seed + len(summaries), False)
+                summaries += play_batch(policy, meta, n, seed + len(summaries), False)
     finally:
         torch.set_num_threads(threads)
     keys = [k for k, v in summaries[0].items() if isinstance(v, int | float | np.number | np.bool_)]
