@@ -613,11 +613,10 @@ def plot_budget_curves(cells: list[Cell], runs: Path, path: Path) -> bool:
         n = min(len(c[0]) for c in curves)
         steps = np.asarray(curves[0][0][:n])
         p = cell.train["interruption_prob"]
-        style = (
-            ("-" if p > 0 else ":")
-            if cell.scale == BUDGET_SCALE
-            else ("-." if p > 0 else (0, (1, 3)))
-        )
+        style = {  # (scale, interrupted?) -> line style
+            (BUDGET_SCALE, True): "-", (BUDGET_SCALE, False): ":",
+            (LONG_SCALE, True): "-.", (LONG_SCALE, False): (0, (1, 3)),
+        }[cell.scale, p > 0]  # fmt: skip
         window = max(1, n // 25)  # a rolling mean: A2C logs every few hundred steps
         kernel = np.ones(window) / window
         for ax, k in zip(axes, (1, 2), strict=True):
@@ -625,7 +624,7 @@ def plot_budget_curves(cells: list[Cell], runs: Path, path: Path) -> bool:
             ax.plot(
                 steps[window - 1 :],
                 mean,
-                style,
+                linestyle=style,
                 color=COLOURS[cell.algo],
                 label=f"{cell.algo} {cell.scale:g}x, p = {p:g} ({len(curves)} seeds)",
             )

@@ -90,6 +90,28 @@ COUNTERS = ("num_timesteps", "_n_updates", "_episode_num", "_n_calls")
 _STEP = re.compile(r"^step_(\d+)\.json$")
 
 
+class UpdateThreads(BaseCallback):
+    """Torch threads for the learner's update only (recipe key ``update_threads``):
+    ``threads`` from the end of each rollout to the start of the next, and the recipe's
+    ``torch_threads`` while the envs step (where the renderer's threads need the cores)."""
+
+    def __init__(self, threads: int, rollout_threads: int):
+        super().__init__()
+        self.threads, self.rollout_threads = int(threads), int(rollout_threads)
+
+    def _on_step(self) -> bool:
+        return True
+
+    def _on_rollout_end(self) -> None:
+        torch.set_num_threads(self.threads)
+
+    def _on_rollout_start(self) -> None:
+        torch.set_num_threads(self.rollout_threads)
+
+    def _on_training_end(self) -> None:
+        torch.set_num_threads(self.rollout_threads)
+
+
 class Checkpointer(BaseCallback):
     """Every ``every`` env steps, save a checkpoint (see the module docstring) and call
     ``on_save(model)`` (train keeps ``policy.pt`` and ``agent.json`` current with it)."""

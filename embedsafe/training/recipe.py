@@ -34,6 +34,7 @@ SCHEMA: dict[str, Any] = {
     "env_kwargs": dict,  # free-form: the env validates its own knobs
     "checkpoint_every": int,
     "torch_threads": int,
+    "update_threads": int,  # torch threads in the update only (default: torch_threads)
     "description": str,
     "ppo": {
         "n_steps": int,
@@ -212,6 +213,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "n_timesteps": (1, 1e12, True),
     "checkpoint_every": (1, 1e12, True),
     "torch_threads": (1, 1024, True),
+    "update_threads": (1, 1024, True),
     "n_steps": (1, 1e7, True),
     "batch_size": (2, 1e7, True),
     "n_epochs": (1, 1e4, True),

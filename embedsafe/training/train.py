@@ -39,7 +39,7 @@ import embedsafe
 from embedsafe.core.files import atomic_write_text
 from embedsafe.training import learners
 from embedsafe.training.agents import save_agent, write_meta
-from embedsafe.training.callbacks import Checkpointer, SafetyLogger, load_checkpoint
+from embedsafe.training.callbacks import Checkpointer, SafetyLogger, UpdateThreads, load_checkpoint
 from embedsafe.training.recipe import load_recipe
 
 
@@ -101,11 +101,14 @@ def train(
 
     safety = SafetyLogger(on_window)
     ckpt = Checkpointer(out, rec.get("checkpoint_every", 50_000), on_save=keep_current)
+    callbacks = [safety, ckpt]
+    if rec.get("update_threads"):
+        callbacks.append(UpdateThreads(rec["update_threads"], rec.get("torch_threads", 1)))
     remaining = rec["n_timesteps"] - start
     if remaining > 0:
         model.learn(
             remaining,
-            callback=CallbackList([safety, ckpt]),
+            callback=CallbackList(callbacks),
             progress_bar=progress_bar,
             reset_num_timesteps=not resume,
             log_interval=learners.log_interval(model),
