@@ -133,7 +133,7 @@ def test_missing_runs_and_controls_are_said():
     assert canonical.fmt({"x": math.nan}, "x") == "n/a"
 
 
-@pytest.mark.slow  # 12 cells x 2 seeds of 2048 steps on an embedded Ray (about a minute)
+@pytest.mark.slow  # 13 cells x 2 seeds of 2048 steps on an embedded Ray (about a minute)
 def test_quick_run_writes_the_table(tmp_path):
     out, runs = tmp_path / "out", tmp_path / "runs"
     cmd = [
@@ -148,17 +148,19 @@ def test_quick_run_writes_the_table(tmp_path):
         "os-q-learning-p0.5",
         "rba-approval-near",
         "os-ppo-detour3-p0.5",
+        "os-ppo-detour3-p0.5-x8",  # and its control at detour 1: both budget scales drawn
         "os-a2c-p0.5-x3",
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
-    for name in ("table.md", "table.csv", "canonical.png", "command.txt"):
+    for name in ("table.md", "table.csv", "canonical.png", "budget_curves.png", "command.txt"):
         assert (out / name).stat().st_size > 0, name
     assert "--quick" in (out / "command.txt").read_text()
     table = (out / "table.md").read_text()
     assert "| os-q-learning-p0.5 | q-learning | fixed | 2 |" in table
     assert "| ppo | 3 | 2 |" in table  # the detour series' row
-    assert re.search(r"\| a2c \| 0.5 \| 1 \| \d+ \| 2 \|", table)  # the budget series' row
+    assert re.search(r"\| a2c \| 3x \| 0.5 \| 1 \| \d+ \| 2 \|", table)  # the budget series
+    assert re.search(r"\| ppo \| 8x \| 0.5 \| 3 \| \d+ \| 2 \|", table)
     with (out / "table.csv").open() as f:
         rows = {r["cell"]: r for r in csv.DictReader(f)}
     assert set(rows) == {
@@ -169,6 +171,8 @@ def test_quick_run_writes_the_table(tmp_path):
         "os-ppo-detour3-p0.5",
         "os-ppo-p0.5",
         "os-ppo-p0",
+        "os-ppo-detour3-p0.5-x8",
+        "os-ppo-p0-x8",
         "os-a2c-p0.5-x3",
         "os-a2c-p0-x3",
         "os-a2c-p0.5",
