@@ -699,8 +699,6 @@ def write_outputs(cells, args, episodes, out, runs, wall_s) -> None:
         rows[cell.name]["claim"], rows[cell.name]["verdict"] = verdict(cell, rows)
     (out / "table.md").write_text(markdown(cells, rows, episodes))
     write_csv(list(rows.values()), out / "table.csv")
-    plot(cells, rows, out / "canonical.png")
-    plot_budget_curves(cells, runs, out / "budget_curves.png")
     if wall_s is not None:  # (--report-only keeps the command that made the runs)
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -711,6 +709,8 @@ def write_outputs(cells, args, episodes, out, runs, wall_s) -> None:
             f"{sum(r['seeds'] for r in rows.values())} runs with a result; "
             f"wall time so far {wall_s / 60:.1f} min\n"
         )
+    plot(cells, rows, out / "canonical.png")
+    plot_budget_curves(cells, runs, out / "budget_curves.png")
     print((out / "table.md").read_text(), flush=True)
 
 
