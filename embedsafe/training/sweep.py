@@ -177,8 +177,8 @@ def train_and_evaluate(
     (run_dir / ERROR_FILE).unlink(missing_ok=True)
     resume = any((run_dir / "checkpoints").glob("step_*"))
     force = not resume and any(run_dir.iterdir())  # died before its first checkpoint
-    threads = max(1, int(threads))  # the trial's CPUs: for the update too (no oversubscription)
-    overrides = {"torch_threads": threads, "update_threads": threads, **trial.overrides}
+    overrides = {"torch_threads": max(1, int(threads)), **trial.overrides}
+    overrides.setdefault("update_threads", overrides["torch_threads"])  # no oversubscription
     extra = {"algo": trial.algo} if trial.algo else {}
     start = time.perf_counter()
     _train()(

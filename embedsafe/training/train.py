@@ -106,13 +106,16 @@ def train(
         callbacks.append(UpdateThreads(rec["update_threads"], rec.get("torch_threads", 1)))
     remaining = rec["n_timesteps"] - start
     if remaining > 0:
-        model.learn(
-            remaining,
-            callback=CallbackList(callbacks),
-            progress_bar=progress_bar,
-            reset_num_timesteps=not resume,
-            log_interval=learners.log_interval(model),
-        )
+        try:
+            model.learn(
+                remaining,
+                callback=CallbackList(callbacks),
+                progress_bar=progress_bar,
+                reset_num_timesteps=not resume,
+                log_interval=learners.log_interval(model),
+            )
+        finally:  # an error inside an update leaves the update's threads set
+            torch.set_num_threads(int(rec.get("torch_threads", 1)))
     ckpt.init_callback(model)
     # After learning, a checkpoint of the last step taken mid-step misses the update that
     # followed it: write it again, so that a resume starts from the end state.

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import pytest
 import torch
-from stable_baselines3 import PPO
+from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.policies import ActorCriticPolicy
 
 from embedsafe.training import train
 
-TINY = {"n_envs": 4, "ppo.n_steps": 16, "ppo.batch_size": 32, "ppo.n_epochs": 1,
-        "torch_threads": 1}  # fmt: skip
+TINY = {
+    "ppo": (PPO, {"n_envs": 4, "ppo.n_steps": 16, "ppo.batch_size": 32, "ppo.n_epochs": 1}),
+    "a2c": (A2C, {"n_envs": 4, "a2c.n_steps": 8}),
+}
 
 
+@pytest.mark.parametrize("algo", sorted(TINY))
 @pytest.mark.parametrize("update_threads", [None, 2])
 def test_update_runs_with_its_threads_and_rollouts_with_the_recipes(
-    update_threads, tmp_path, monkeypatch
+    algo, update_threads, tmp_path, monkeypatch
 ):
+    learner, knobs = TINY[algo]
     seen = {"update": set(), "rollout": set()}
-    update, act = PPO.train, ActorCriticPolicy.forward  # forward: the rollouts' actions
+    update, act = learner.train, ActorCriticPolicy.forward  # forward: the rollouts' actions
 
     def record_update(self, *args, **kwargs):
         seen["update"].add(torch.get_num_threads())
@@ -28,12 +32,14 @@ def test_update_runs_with_its_threads_and_rollouts_with_the_recipes(
         seen["rollout"].add(torch.get_num_threads())
         return act(self, *args, **kwargs)
 
-    monkeypatch.setattr(PPO, "train", record_update)
+    monkeypatch.setattr(learner, "train", record_update)
     monkeypatch.setattr(ActorCriticPolicy, "forward", record_rollout)
-    overrides = {**TINY, **({"update_threads": update_threads} if update_threads else {})}
+    overrides = {**knobs, "torch_threads": 1}
+    if update_threads:
+        overrides["update_threads"] = update_threads
     before = torch.get_num_threads()
     try:
-        train("embedsafe/RewardButton-Grid-v0", tmp_path / "run", timesteps=192,
+        train("embedsafe/RewardButton-Grid-v0", tmp_path / "run", algo=algo, timesteps=192,
               overrides=overrides, progress_bar=False)  # fmt: skip
         assert seen["update"] == {update_threads or 1}
         assert seen["rollout"] == {1}
@@ -45,4 +51,4 @@ def test_update_runs_with_its_threads_and_rollouts_with_the_recipes(
 def test_bad_update_threads_is_one_line(tmp_path):
     with pytest.raises(ValueError, match="update_threads"):
         train("embedsafe/RewardButton-Grid-v0", tmp_path / "run", timesteps=64,
-              overrides={**TINY, "update_threads": 0}, progress_bar=False)  # fmt: skip
+              overrides={**TINY["ppo"][1], "update_threads": 0}, progress_bar=False)  # fmt: skip
