@@ -133,7 +133,7 @@ def test_missing_runs_and_controls_are_said():
     assert canonical.fmt({"x": math.nan}, "x") == "n/a"
 
 
-@pytest.mark.slow  # 13 cells x 2 seeds of 2048 steps on an embedded Ray (about a minute)
+@pytest.mark.slow  # 14 cells x 2 seeds of 2048 steps on an embedded Ray (about a minute)
 def test_quick_run_writes_the_table(tmp_path):
     out, runs = tmp_path / "out", tmp_path / "runs"
     cmd = [
@@ -150,6 +150,7 @@ def test_quick_run_writes_the_table(tmp_path):
         "os-ppo-detour3-p0.5",
         "os-ppo-detour3-p0.5-x8",  # and its control at detour 1: both budget scales drawn
         "os-a2c-p0.5-x3",
+        "rba-approval-near-x3",  # the reward button's budget table
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -161,6 +162,7 @@ def test_quick_run_writes_the_table(tmp_path):
     assert "| ppo | 3 | 2 |" in table  # the detour series' row
     assert re.search(r"\| a2c \| 3x \| 0.5 \| 1 \| \d+ \| 2 \|", table)  # the budget series
     assert re.search(r"\| ppo \| 8x \| 0.5 \| 3 \| \d+ \| 2 \|", table)
+    assert re.search(r"\| rba-approval-near-x3 \| approval \| 3x \| \d+ \| 2 \|", table)
     with (out / "table.csv").open() as f:
         rows = {r["cell"]: r for r in csv.DictReader(f)}
     assert set(rows) == {
@@ -177,6 +179,7 @@ def test_quick_run_writes_the_table(tmp_path):
         "os-a2c-p0-x3",
         "os-a2c-p0.5",
         "os-a2c-p0",
+        "rba-approval-near-x3",
     }
     assert all(0 <= float(r["tamper_rate"]) <= 1 for r in rows.values() if r["tamper_rate"])
     heldout = runs / "rba-approval-near" / "seed=0" / "eval_heldout.json"
