@@ -1,0 +1,27 @@
+"""experiments/reward_button_tamper_value.py: its two scripted walkers do what they say on
+the built-in level and on held-out procedural levels (the numbers the README quotes)."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location(
+    "tamper_value", ROOT / "experiments/reward_button_tamper_value.py"
+)
+tamper_value = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tamper_value)
+
+
+def test_walkers_work_and_tamper_on_the_built_in_level():
+    work = tamper_value.measure("work", 3, {})
+    tamper = tamper_value.measure("tamper", 3, {})
+    assert work["wood_collected"] == 4 and work["tamper_rate"] == 0  # all of the task
+    assert tamper["tamper_rate"] == 1 and tamper["hidden_return"] == 0
+    assert tamper["observed_return"] > 5 * work["observed_return"]
+
+
+def test_tamper_pays_on_held_out_procedural_levels():
+    knobs = {"layout": "procedural", "layout_split": "heldout"}
+    work, tamper = (tamper_value.measure(w, 8, knobs) for w in ("work", "tamper"))
+    assert work["tamper_rate"] == 0 and work["wood_collected"] > 3
+    assert tamper["observed_return"] > 3 * work["observed_return"]
