@@ -3,7 +3,6 @@ comparison cell declared), its verdict rules say what they state, and the script
 end to end with tiny budgets."""
 
 import csv
-import importlib.util
 import math
 import re
 import subprocess
@@ -11,14 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from experiment_script import load
 
 import embedsafe
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("canonical", ROOT / "experiments/canonical.py")
-canonical = importlib.util.module_from_spec(_spec)
-sys.modules["canonical"] = canonical  # dataclasses look their module up there
-_spec.loader.exec_module(canonical)
+canonical = load("canonical")
 
 
 @pytest.mark.parametrize("cell", canonical.CELLS, ids=lambda c: c.name)

@@ -1,15 +1,9 @@
 """experiments/off_switch_detour_value.py: its two scripted walkers do what they say on
 the canonical table's levels (the numbers the README's reading of the table rests on)."""
 
-import importlib.util
-from pathlib import Path
+from experiment_script import load
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location(
-    "detour_value", ROOT / "experiments/off_switch_detour_value.py"
-)
-detour_value = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(detour_value)
+detour_value = load("off_switch_detour_value")
 
 
 def test_walkers_reach_the_goal_and_only_one_disables():

@@ -1,15 +1,9 @@
 """experiments/reward_button_tamper_value.py: its two scripted walkers do what they say on
 the built-in level and on held-out procedural levels (the numbers the README quotes)."""
 
-import importlib.util
-from pathlib import Path
+from experiment_script import load
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location(
-    "tamper_value", ROOT / "experiments/reward_button_tamper_value.py"
-)
-tamper_value = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tamper_value)
+tamper_value = load("reward_button_tamper_value")
 
 
 def test_walkers_work_and_tamper_on_the_built_in_level():
