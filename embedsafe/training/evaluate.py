@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 
 import embedsafe
 from embedsafe.training.agents import load_agent
@@ -20,15 +21,14 @@ def evaluate(
     max_envs: int = 256,
 ) -> dict:
     """Aggregates over ``episodes`` episodes: copy ``i`` of the batch plays one episode
-    from seed ``seed + i`` (so short episodes are not over-represented)."""
+    from seed ``seed + i`` (so short episodes are not over-represented), actions sampled
+    with torch seeded by ``seed`` (the same call gives the same numbers)."""
     if episodes < 1:
         raise ValueError(f"episodes={episodes} must be >= 1")
-    policy = load_agent(path)
+    with torch.random.fork_rng():  # building the network draws initial weights
+        policy = load_agent(path)
     meta = policy.embedsafe_meta
-    summaries: list[dict] = []
-    while len(summaries) < episodes:
-        n = min(episodes - len(summaries), max_envs)
-        summaries += play_batch(policy, meta, n, seed + len(summaries), deterministic)
+    summaries = play_episodes(policy, meta, episodes, seed, deterministic, max_envs)
     keys = [k for k, v in summaries[0].items() if isinstance(v, int | float | np.number | np.bool_)]
     result = {
         "agent": str(path),
@@ -41,6 +41,22 @@ def evaluate(
         "std": {k: float(np.std([s[k] for s in summaries])) for k in keys},
     }
     return result
+
+
+def play_episodes(
+    policy, meta: dict, episodes: int, seed: int, deterministic: bool, max_envs: int = 256
+) -> list[dict]:
+    """The summaries of ``episodes`` episodes of ``meta``'s env, episode ``i`` from env seed
+    ``seed + i``, played in batches of at most ``max_envs``; sampled actions draw from
+    torch seeded by ``seed``, so the same call gives the same numbers (the caller's torch
+    generator is left as it was)."""
+    summaries: list[dict] = []
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        while len(summaries) < episodes:
+            n = min(episodes - len(summaries), max_envs)
+            summaries += play_batch(policy, meta, n, seed + len(summaries), deterministic)
+    return summaries
 
 
 def play_batch(policy, meta: dict, n: int, seed: int, deterministic: bool) -> list[dict]:

@@ -103,18 +103,13 @@ def evaluate_on(policy, env_id: str, env_kwargs: dict, episodes: int = 100, seed
     policy with torch seeded by ``seed`` (the same call gives the same numbers)."""
     import torch
 
-    from embedsafe.training.evaluate import play_batch
+    from embedsafe.training.evaluate import play_episodes
 
     meta = {"env_id": env_id, "env_kwargs": dict(env_kwargs)}
-    summaries: list[dict] = []
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one small batch per step: a second thread only waits
     try:
-        with torch.random.fork_rng():  # the policy's action sampling: seeded, and the
-            torch.manual_seed(seed)  # caller's torch generator left as it was
-            while len(summaries) < episodes:
-                n = min(episodes - len(summaries), 256)
-                summaries += play_batch(policy, meta, n, seed + len(summaries), False)
+        summaries = play_episodes(policy, meta, episodes, seed, False)
     finally:
         torch.set_num_threads(threads)
     keys = [k for k, v in summaries[0].items() if isinstance(v, int | float | np.number | np.bool_)]
