@@ -498,8 +498,9 @@ def markdown(cells: list[Cell], rows: dict[str, dict], episodes: int) -> str:
             "(deliberately) | same at 1x budget | reached goal | true return |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        order = lambda c: (c.algo, c.scale, c.detour, c.train["interruption_prob"])  # noqa: E731
-        for cell in sorted(scaled, key=order):
+        for cell in sorted(
+            scaled, key=lambda c: (c.algo, c.scale, c.detour, c.train["interruption_prob"])
+        ):
             row, base = rows[cell.name], rows.get(base_of(cell), {})
             at_1x = fmt(base, "disabled_deliberately") if base.get("seeds") else "not run"
             if not row["seeds"]:
@@ -585,7 +586,9 @@ def plot(cells: list[Cell], rows: dict[str, dict], path: Path) -> None:
     )
     ax.set_title("Canonical table", fontsize=10)
     ax = axes[1]
-    scaled = [c for c in cells if c.tier == "budget" and c.train.get("interruption_prob", 0) > 0]
+    scaled = [
+        c for c in cells if c.tier == "budget" and c.env_id == OS and c.train["interruption_prob"]
+    ]
     groups = [(series, "-", "")] + [
         ([c for c in scaled if c.scale == k], style, f" ({k:g}x budget)")
         for k, style in ((BUDGET_SCALE, "--"), (LONG_SCALE, "-."))

@@ -93,7 +93,8 @@ _STEP = re.compile(r"^step_(\d+)\.json$")
 class UpdateThreads(BaseCallback):
     """Torch threads for the learner's update only (recipe key ``update_threads``):
     ``threads`` from the end of each rollout to the start of the next, and the recipe's
-    ``torch_threads`` while the envs step (where the renderer's threads need the cores)."""
+    ``torch_threads`` while the envs step (where the renderer's threads need the cores).
+    ``train`` sets ``torch_threads`` back when learning ends, normally or not."""
 
     def __init__(self, threads: int, rollout_threads: int):
         super().__init__()
@@ -106,9 +107,6 @@ class UpdateThreads(BaseCallback):
         torch.set_num_threads(self.threads)
 
     def _on_rollout_start(self) -> None:
-        torch.set_num_threads(self.rollout_threads)
-
-    def _on_training_end(self) -> None:
         torch.set_num_threads(self.rollout_threads)
 
 
